@@ -1,0 +1,45 @@
+"""Write audit-log rows. Services call :func:`record` inside their transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from atiende.accounts.models import AuditLog, User
+from atiende.core import clock
+from atiende.core.context import client_ip
+
+
+def _plain(values: dict[str, Any] | None) -> dict[str, Any]:
+    return json.loads(json.dumps(values or {}, cls=DjangoJSONEncoder, default=str))
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLog:
+    return AuditLog.objects.create(
+        at=clock.now(),
+        actor=actor,
+        actor_label=actor.email if actor is not None else "system",
+        ip=client_ip(),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=_plain(before),
+        after=_plain(after),
+    )
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keep only the keys whose value changed."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

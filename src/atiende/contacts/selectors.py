@@ -1,0 +1,37 @@
+"""Read side of contacts, scoped by the viewer."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from atiende.accounts.models import User
+from atiende.contacts.models import Contact, ContactIdentity
+from atiende.contacts.normalize import normalize
+
+
+def contacts_visible_to(viewer: User) -> QuerySet[Contact]:
+    """Agents see every contact; a customer sees only their own contact record."""
+    qs = Contact.objects.select_related("organization").prefetch_related(
+        Prefetch("identities", queryset=ContactIdentity.objects.order_by("kind", "-is_primary", "id"))
+    )
+    if viewer.is_agent:
+        return qs.filter(merged_into__isnull=True)
+    return qs.filter(user=viewer)
+
+
+def find_by_identity(kind: str, value: str) -> Contact | None:
+    identity = (
+        ContactIdentity.objects.select_related("contact").filter(kind=kind, value=normalize(kind, value)).first()
+    )
+    if identity is None:
+        return None
+    contact = identity.contact
+    seen = {contact.pk}
+    while contact.merged_into_id is not None and contact.merged_into_id not in seen:
+        contact = Contact.objects.get(pk=contact.merged_into_id)
+        seen.add(contact.pk)
+    return contact
+
+
+def contact_of_user(user: User) -> Contact | None:
+    return Contact.objects.filter(user=user).first()

@@ -1,0 +1,229 @@
+"""The event spine: emit into the outbox, deliver to subscribers after commit.
+
+* :func:`emit` writes an :class:`OutboxEvent` row inside the caller's transaction and
+  schedules delivery with ``transaction.on_commit`` — a rolled-back change emits nothing.
+* :func:`deliver` runs each subscriber in its own transaction together with an
+  :class:`EventDelivery` row that is unique per (event, subscriber): a second worker
+  delivering the same event fails on that constraint and skips, so a subscriber's
+  database effects happen exactly once.
+* :func:`sweep` re-delivers rows still undelivered after a while (a worker killed with
+  ``kill -9``, a task backend that was down at commit time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+
+from atiende.core import clock
+from atiende.core.models import EventDelivery, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class for event payloads. Subclasses set ``type`` and ``version``."""
+
+    type: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+E = TypeVar("E", bound=type[Event])
+
+_event_types: dict[str, type[Event]] = {}
+
+
+def register_event(cls: E) -> E:
+    """Class decorator: make an event type known (for docs, admin and validation)."""
+    if not cls.type:
+        raise ValueError(f"{cls.__name__} has no type")
+    existing = _event_types.get(cls.type)
+    if existing is not None and existing is not cls:
+        raise ValueError(f"event type {cls.type!r} registered twice")
+    _event_types[cls.type] = cls
+    return cls
+
+
+def event_types() -> dict[str, type[Event]]:
+    return dict(_event_types)
+
+
+Handler = Callable[[OutboxEvent], None]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    types: frozenset[str]  # "*" matches every type
+    handler: Handler
+
+
+_subscribers: dict[str, Subscriber] = {}
+
+
+def subscribe(*types: str, name: str | None = None) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for events of ``types`` (``"*"`` for all).
+
+    Handlers must only write to the database (their writes commit with the delivery
+    record) or be idempotent by ``event.id`` for anything outside it.
+    """
+
+    def decorator(handler: Handler) -> Handler:
+        key = name or f"{handler.__module__}.{handler.__qualname__}"
+        _subscribers[key] = Subscriber(name=key, types=frozenset(types), handler=handler)
+        return handler
+
+    return decorator
+
+
+def unsubscribe(name: str) -> None:
+    _subscribers.pop(name, None)
+
+
+def subscribers_for(event_type: str) -> list[Subscriber]:
+    return [s for s in _subscribers.values() if event_type in s.types or "*" in s.types]
+
+
+_current_event: ContextVar[OutboxEvent | None] = ContextVar("atiende_current_event", default=None)
+
+
+@contextlib.contextmanager
+def _handling(event: OutboxEvent) -> Iterator[None]:
+    token = _current_event.set(event)
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+def emit(
+    event: Event,
+    *,
+    subject: models.Model | None = None,
+    actor: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+) -> OutboxEvent | None:
+    """Record ``event`` in the outbox in the current transaction.
+
+    Returns ``None`` (and records nothing) when the cause chain is already
+    ``MAX_DEPTH`` deep, so a rule that reacts to its own effect cannot loop forever.
+    """
+    cause = _current_event.get()
+    depth = cause.depth + 1 if cause is not None else 0
+    if depth > MAX_DEPTH:
+        logger.warning("event %s dropped: cause chain deeper than %s", event.type, MAX_DEPTH)
+        return None
+    row = OutboxEvent.objects.create(
+        type=event.type,
+        version=event.version,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        actor_id=actor.pk if actor is not None else None,
+        payload=_jsonable(event.payload()),
+        changes=_jsonable(changes or {}),
+        cause=cause,
+        depth=depth,
+        created_at=clock.now(),
+    )
+    event_id = str(row.pk)
+    transaction.on_commit(lambda: _enqueue_delivery(event_id))
+    return row
+
+
+def _jsonable(value: Any) -> Any:
+    """Payloads hold ids, strings and numbers; dates become ISO strings."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _enqueue_delivery(event_id: str) -> None:
+    from atiende.core.tasks import deliver_event
+
+    try:
+        deliver_event.enqueue(event_id)
+    except Exception:  # the task backend is down: the sweeper delivers it later
+        logger.exception("could not enqueue delivery of event %s; the sweeper will retry", event_id)
+
+
+def deliver(event_id: str) -> bool:
+    """Deliver one event to every subscriber that has not handled it yet.
+
+    Returns True when the event is fully delivered.
+    """
+    try:
+        event = OutboxEvent.objects.get(pk=event_id)
+    except OutboxEvent.DoesNotExist:
+        return True
+    if event.delivered_at is not None:
+        return True
+    done = set(EventDelivery.objects.filter(event=event).values_list("subscriber", flat=True))
+    errors: list[str] = []
+    for sub in subscribers_for(event.type):
+        if sub.name in done:
+            continue
+        try:
+            _deliver_to(event, sub)
+        except Exception as exc:
+            logger.exception("subscriber %s failed on event %s", sub.name, event.pk)
+            errors.append(f"{sub.name}: {exc!r}")
+    now = clock.now()
+    if errors:
+        attempts = event.attempts + 1
+        backoff = timedelta(seconds=min(3600, 2**attempts * 5))
+        OutboxEvent.objects.filter(pk=event.pk).update(
+            attempts=attempts, next_attempt_at=now + backoff, last_error="\n".join(errors)[:10000]
+        )
+        return False
+    OutboxEvent.objects.filter(pk=event.pk, delivered_at__isnull=True).update(
+        delivered_at=now, attempts=event.attempts + 1, last_error=""
+    )
+    return True
+
+
+def _deliver_to(event: OutboxEvent, sub: Subscriber) -> None:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                EventDelivery.objects.create(event=event, subscriber=sub.name, delivered_at=clock.now())
+        except IntegrityError:
+            return  # another worker handled it (and committed) first
+        with _handling(event):
+            sub.handler(event)
+
+
+def pending_events(limit: int = 500) -> models.QuerySet[OutboxEvent]:
+    now = clock.now()
+    cutoff = now - timedelta(seconds=settings.ATIENDE_OUTBOX_SWEEP_AFTER)
+    return (
+        OutboxEvent.objects.filter(delivered_at__isnull=True, created_at__lte=cutoff)
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        .filter(attempts__lt=settings.ATIENDE_OUTBOX_MAX_ATTEMPTS)
+        .order_by("created_at")[:limit]
+    )
+
+
+def sweep(limit: int = 500) -> int:
+    """Deliver events that were never acknowledged. Returns how many were delivered."""
+    delivered = 0
+    for event_id in list(pending_events(limit).values_list("pk", flat=True)):
+        if deliver(str(event_id)):
+            delivered += 1
+    return delivered
