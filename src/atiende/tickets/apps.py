@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     name = "atiende.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from atiende.tickets import tasks  # noqa: F401  (registers periodic jobs)

@@ -1,0 +1,104 @@
+"""Store uploaded files once per SHA-256 and attach them to a ticket message."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import unicodedata
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from atiende.accounts.models import User
+from atiende.core import clock
+from atiende.tickets.models import Attachment, Message, StoredFile, Ticket, blob_path
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+CHUNK = 1024 * 1024
+
+
+def clean_filename(name: str) -> str:
+    """A display name without path parts or control characters (CR/LF included)."""
+    name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if not name:
+        name = "attachment"
+    if len(name) > 200:
+        stem, ext = os.path.splitext(name)
+        name = stem[: 200 - len(ext[:20])] + ext[:20]
+    return name
+
+
+def _digest(handle: IO[bytes], limit: int) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    handle.seek(0)
+    while chunk := handle.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise ValidationError(
+                {"attachments": _("Files may be at most %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}}
+            )
+        sha.update(chunk)
+    handle.seek(0)
+    return sha.hexdigest(), size
+
+
+def _store_blob(handle: IO[bytes], digest: str, size: int) -> StoredFile:
+    """The blob for ``digest``, writing the file if it is not stored yet.
+
+    A file written here whose transaction then rolls back is left without a row;
+    ``tickets.tasks.collect_orphan_blobs`` removes such files later.
+    """
+    existing = StoredFile.objects.filter(pk=digest).first()
+    if existing is not None and default_storage.exists(existing.file.name):
+        return existing
+    blob = existing or StoredFile(sha256=digest, size=size, created_at=clock.now())
+    path = blob_path(blob, "")
+    if not default_storage.exists(path):
+        try:
+            path = default_storage.save(path, File(handle))
+        except OSError:
+            # Disk full or unwritable: leave no partial file behind.
+            if default_storage.exists(path):
+                default_storage.delete(path)
+            raise
+    blob.file.name = path
+    blob.save()
+    return blob
+
+
+@transaction.atomic
+def store_attachment(
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    message: Message | None,
+    handle: IO[bytes],
+    filename: str,
+    content_type: str = "",
+) -> Attachment:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    digest, size = _digest(handle, limit)
+    name = clean_filename(filename)
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if not ctype or "/" not in ctype or len(ctype) > 150:
+        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    blob = _store_blob(handle, digest, size)
+    return Attachment.objects.create(
+        ticket=ticket,
+        message=message,
+        blob=blob,
+        filename=name,
+        content_type=ctype,
+        size=size,
+        uploaded_by=actor,
+        created_at=clock.now(),
+    )

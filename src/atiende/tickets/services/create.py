@@ -1,0 +1,184 @@
+"""Open a ticket with its first message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from atiende.accounts import audit
+from atiende.accounts.models import Team, User
+from atiende.contacts.models import Contact
+from atiende.core import clock
+from atiende.core.events import emit
+from atiende.core.html import html_to_text, sanitize_html
+from atiende.core.sequences import next_value
+from atiende.tickets import custom_fields as cf
+from atiende.tickets.choices import PRIORITY_BY_NAME, PRIORITY_NAMES, Channel, MessageKind, Priority, Status, Tier
+from atiende.tickets.events import MessageAdded, TicketCreated
+from atiende.tickets.models import Category, Message, Ticket
+from atiende.tickets.services.attachments import store_attachment
+from atiende.tickets.services.catalog import get_or_create_tags
+from atiende.tickets.services.common import append_search_text, clean_subject, snapshot
+
+Upload = tuple[IO[bytes], str, str]  # (file handle, file name, content type)
+
+
+def parse_priority(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value in PRIORITY_NAMES:
+        return value
+    if isinstance(value, str) and value in PRIORITY_BY_NAME:
+        return PRIORITY_BY_NAME[value]
+    raise ValidationError({"priority": _("Choose one of: low, normal, high, urgent.")})
+
+
+def check_assignment(team: Team | None, assignee: User | None) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_agent or not assignee.is_active:
+        raise ValidationError({"assignee": _("Tickets can only be assigned to active agents.")})
+    if team is not None and not assignee.sees_all_tickets and not team.members.filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": _("The assignee is not a member of the team.")})
+
+
+def check_tier(tier: Any) -> int:
+    if isinstance(tier, bool) or tier not in Tier.values:
+        raise ValidationError({"tier": _("Choose a tier from 0 to 4.")})
+    return int(tier)
+
+
+@transaction.atomic
+def create_ticket(
+    *,
+    actor: User | None,
+    subject: str,
+    requester: Contact,
+    body: str = "",
+    html: str = "",
+    channel: str = Channel.API,
+    priority: Any = Priority.NORMAL,
+    status: str | None = None,
+    category: Category | None = None,
+    tier: int = Tier.FIRST,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Iterable[str] = (),
+    custom_fields: dict[str, Any] | None = None,
+    ccs: Iterable[Contact] = (),
+    attachments: Sequence[Upload] = (),
+    external_id: str = "",
+    follow_up_of: Ticket | None = None,
+) -> Ticket:
+    """Create a ticket and its first message (the description).
+
+    ``actor`` is the signed-in user (agent or customer) or ``None`` for channel
+    intake; a customer can only open tickets for their own contact.
+    """
+    is_agent = actor is not None and actor.is_agent
+    if actor is not None and not is_agent:
+        own = Contact.objects.filter(user=actor).values_list("pk", flat=True)
+        if requester.pk not in set(own):
+            raise PermissionDenied(_("Customers can only open tickets for themselves."))
+        if team is not None or assignee is not None or status is not None or tier != Tier.FIRST:
+            raise PermissionDenied(_("Customers cannot set team, assignee, status or tier."))
+    if requester.merged_into_id is not None:
+        requester = Contact.objects.get(pk=requester.merged_into_id)
+    subject = clean_subject(subject)
+    clean_html = sanitize_html(html)
+    text = (body or "").strip() or html_to_text(clean_html)
+    if not text and not attachments:
+        raise ValidationError({"message.body": _("Write a message or attach a file.")})
+    prio = parse_priority(priority)
+    tier = check_tier(tier)
+    if category is not None and not category.is_active:
+        raise ValidationError({"category": _("This category is not available.")})
+    if team is None and category is not None:
+        team = category.default_team
+    check_assignment(team, assignee)
+    if status is not None and status not in Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if status == Status.CLOSED:
+        raise ValidationError({"status": _("A new ticket cannot be closed.")})
+    fields = cf.validate(
+        category=category, current={}, changes=dict(custom_fields or {}), allow_agent_only=is_agent
+    )
+    now = clock.now()
+    ticket = Ticket.objects.create(
+        number=next_value("ticket_number", start=settings.ATIENDE_TICKET_NUMBER_START),
+        subject=subject,
+        requester=requester,
+        organization=requester.organization,
+        channel=channel,
+        status=status or (Status.OPEN if assignee is not None else Status.NEW),
+        priority=prio,
+        category=category,
+        tier=tier,
+        team=team,
+        assignee=assignee,
+        custom_fields=fields,
+        follow_up_of=follow_up_of,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+        solved_at=now if status == Status.SOLVED else None,
+    )
+    if tags:
+        ticket.tags.set(get_or_create_tags(tags))
+    cc_list = [c for c in ccs if c.pk != requester.pk]
+    if cc_list:
+        ticket.ccs.set(cc_list)
+    from_customer = not is_agent
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        channel=channel,
+        author_user=actor if is_agent else None,
+        author_contact=None if is_agent else requester,
+        body_text=text,
+        body_html=clean_html,
+        external_id=external_id,
+        created_at=now,
+    )
+    for handle, filename, content_type in attachments:
+        store_attachment(
+            actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
+        )
+    if from_customer:
+        ticket.last_customer_message_at = now
+        ticket.waiting_since = now
+    append_search_text(ticket, subject)
+    append_search_text(ticket, text)
+    ticket.save()
+    state = snapshot(ticket)
+    audit.record(actor=actor, action="ticket.created", obj=ticket, after=state)
+    emit(
+        TicketCreated(
+            ticket_id=ticket.pk,
+            number=ticket.number,
+            channel=ticket.channel,
+            status=ticket.status,
+            priority=PRIORITY_NAMES[ticket.priority],
+            team_id=ticket.team_id,
+            assignee_id=ticket.assignee_id,
+            category_id=ticket.category_id,
+        ),
+        subject=ticket,
+        actor=actor,
+        changes={k: [None, v] for k, v in state.items() if v not in (None, [], "")},
+    )
+    emit(
+        MessageAdded(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            kind=message.kind,
+            author_kind="customer" if from_customer else "agent",
+            channel=channel,
+        ),
+        subject=ticket,
+        actor=actor,
+    )
+    return ticket
