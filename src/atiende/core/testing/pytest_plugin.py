@@ -1,0 +1,15 @@
+"""Loaded with ``-p`` (see pytest.ini) so it runs before pytest-django configures Django.
+
+Sets the test environment: ATIENDE_TESTING (fast hashers, in-process tasks) and a
+private var/ directory per test session (SQLite test database, media, secret key),
+shared by the xdist workers of that session (they inherit the environment).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["ATIENDE_TESTING"] = "1"
+if not os.environ.get("ATIENDE_VAR_DIR"):
+    os.environ["ATIENDE_VAR_DIR"] = tempfile.mkdtemp(prefix="atiende-test-")
