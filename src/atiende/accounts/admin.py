@@ -59,7 +59,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = [DomainInline]
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
-        data = {k: form.cleaned_data[k] for k in self.fields}  # type: ignore[union-attr]
+        data = {k: form.cleaned_data[k] for k in self.fields}
         if change:
             services.update_organization(actor=request.user, organization=Organization.objects.get(pk=obj.pk), **data)  # type: ignore[arg-type]
         else:

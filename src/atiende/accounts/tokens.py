@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-TOKEN_PREFIX = "atd_"
+TOKEN_PREFIX = "atd_"  # noqa: S105 - a public marker, not a secret
 PREFIX_LENGTH = 8
 
 

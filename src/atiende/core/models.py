@@ -68,6 +68,9 @@ class EventDelivery(models.Model):
             models.UniqueConstraint(fields=["event", "subscriber"], name="event_delivery_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.subscriber} ← {self.event_id}"
+
 
 class Sequence(models.Model):
     """Named counters (ticket numbers); incremented with one UPDATE … RETURNING."""
@@ -78,6 +81,9 @@ class Sequence(models.Model):
     class Meta:
         verbose_name = _("sequence")
         verbose_name_plural = _("sequences")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
 
 
 class SchedulerLease(models.Model):
@@ -90,6 +96,9 @@ class SchedulerLease(models.Model):
     class Meta:
         verbose_name = _("scheduler lease")
         verbose_name_plural = _("scheduler leases")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder}"
 
 
 class PeriodicJobState(models.Model):
@@ -104,3 +113,6 @@ class PeriodicJobState(models.Model):
     class Meta:
         verbose_name = _("periodic job")
         verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return self.name

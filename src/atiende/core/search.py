@@ -1,3 +1,4 @@
+# ruff: noqa: S608  - table and column names are constants from migrations, never user input
 """Full-text search behind one interface: SQLite FTS5 or PostgreSQL tsvector.
 
 A model that wants full-text search keeps one text column (e.g. ``search_text``)
@@ -8,10 +9,13 @@ index kept in sync by triggers; on PostgreSQL a GIN expression index.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
+
+M = TypeVar("M", bound=Model)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 FTS_CONFIG = "simple"
@@ -59,7 +63,7 @@ def terms(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:16]
 
 
-def filter_full_text(queryset: QuerySet[Model], column: str, query: str) -> QuerySet[Model]:
+def filter_full_text(queryset: QuerySet[M], column: str, query: str) -> QuerySet[M]:
     """Rows whose ``column`` contains every word of ``query`` (prefix match on the last)."""
     words = terms(query)
     if not words:
@@ -70,10 +74,10 @@ def filter_full_text(queryset: QuerySet[Model], column: str, query: str) -> Quer
         match = " ".join(f'"{w}"' for w in words[:-1]) + f' "{words[-1]}"*'
         fts = _fts_table(table)
         return queryset.filter(
-            id__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match.strip()])  # noqa: S608
+            id__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match.strip()])  # noqa: S611
         )
     if vendor == "postgresql":
-        tsquery = " & ".join(words[:-1] + [f"{words[-1]}:*"])
+        tsquery = " & ".join([*words[:-1], f"{words[-1]}:*"])
         return queryset.extra(  # noqa: S610 - parameters are bound
             where=[f"to_tsvector('{FTS_CONFIG}', {table}.{column}) @@ to_tsquery('{FTS_CONFIG}', %s)"],
             params=[tsquery],

@@ -50,7 +50,7 @@ def _cache() -> dict[str, Any]:
     if cache.get(key) != "1":
         raise RuntimeError("cache did not return the value just written")
     cache.delete(key)
-    return {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    return {"backend": str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]}
 
 
 @never_cache

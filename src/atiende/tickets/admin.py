@@ -54,7 +54,7 @@ class CategoryAdmin(admin.ModelAdmin):
     inlines = [CategoryFieldInline]
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        data = {k: form.cleaned_data[k] for k in self.fields}  # type: ignore[union-attr]
+        data = {k: form.cleaned_data[k] for k in self.fields}
         if change:
             services.update_category(actor=request.user, category=Category.objects.get(pk=obj.pk), **data)  # type: ignore[arg-type]
         else:

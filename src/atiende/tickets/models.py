@@ -97,6 +97,9 @@ class CategoryField(models.Model):
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["category", "field"], name="category_field_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.category_id}:{self.field_id}"
+
 
 class Tag(models.Model):
     name = models.SlugField(_("name"), max_length=64, unique=True, allow_unicode=True)
@@ -237,6 +240,9 @@ class StoredFile(models.Model):
         verbose_name = _("stored file")
         verbose_name_plural = _("stored files")
 
+    def __str__(self) -> str:
+        return self.sha256
+
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
@@ -282,6 +288,9 @@ class TicketLink(models.Model):
             models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
 
 class TicketHistory(models.Model):
     """One row per changed field (or system event) per ticket change."""
@@ -301,3 +310,6 @@ class TicketHistory(models.Model):
         verbose_name_plural = _("ticket history")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["ticket", "at"], name="ticket_history_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.field}"

@@ -69,7 +69,8 @@ def search_tickets(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     if text.startswith("#") and text[1:].isdigit():
         return queryset.filter(number=int(text[1:]))
     if text.isdigit():
-        return queryset.filter(Q(number=int(text)) | Q(pk__in=filter_full_text(Ticket.objects.all(), "search_text", text).values("pk")))
+        matches = filter_full_text(Ticket.objects.all(), "search_text", text).values("pk")
+        return queryset.filter(Q(number=int(text)) | Q(pk__in=matches))
     return filter_full_text(queryset, "search_text", text)
 
 

@@ -45,9 +45,10 @@ class KeysetPagination(BasePagination):
         return min(size, self.max_page_size)
 
     def _ordering(self, request: Request, view: APIView | None) -> tuple[str, bool]:
-        allowed = tuple(getattr(view, "ordering_fields", ())) + ("id",)
-        raw = request.query_params.get(self.ordering_query_param) or getattr(
-            view, "default_ordering", self.default_ordering
+        allowed = (*getattr(view, "ordering_fields", ()), "id")
+        raw = str(
+            request.query_params.get(self.ordering_query_param)
+            or getattr(view, "default_ordering", self.default_ordering)
         )
         desc = raw.startswith("-")
         field = raw.lstrip("-")
@@ -66,13 +67,13 @@ class KeysetPagination(BasePagination):
         try:
             padded = token + "=" * (-len(token) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            pk = model._meta.pk.to_python(data["pk"])  # type: ignore[union-attr]
-            value = model._meta.get_field(field).to_python(data["v"]) if field != "id" else pk
+            pk = model._meta.pk.to_python(data["pk"])
+            value = getattr(model._meta.get_field(field), "to_python")(data["v"]) if field != "id" else pk  # noqa: B009
         except Exception:
             raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from None
         return value, pk
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
     ) -> list[Any]:
         size = self._page_size(request)
@@ -115,7 +116,7 @@ class KeysetPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
-        fields = tuple(getattr(view, "ordering_fields", ())) + ("id",)
+        fields = (*getattr(view, "ordering_fields", ()), "id")
         return [
             {"name": self.cursor_query_param, "required": False, "in": "query", "schema": {"type": "string"},
              "description": "Opaque cursor from the previous page's `next` link."},

@@ -80,9 +80,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         codes = api_exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
         body = problem_body(response.status_code, detail=str(api_exc.detail), code=code)
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            body["retry_after"] = int(exc.wait) + 1
-            response["Retry-After"] = str(int(exc.wait) + 1)
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            body["retry_after"] = int(wait) + 1
+            response["Retry-After"] = str(int(wait) + 1)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

@@ -58,7 +58,7 @@ def _store_blob(handle: IO[bytes], digest: str, size: int) -> StoredFile:
     ``tickets.tasks.collect_orphan_blobs`` removes such files later.
     """
     existing = StoredFile.objects.filter(pk=digest).first()
-    if existing is not None and default_storage.exists(existing.file.name):
+    if existing is not None and existing.file.name and default_storage.exists(existing.file.name):
         return existing
     blob = existing or StoredFile(sha256=digest, size=size, created_at=clock.now())
     path = blob_path(blob, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from atiende.tickets.services.common import append_search_text, clean_subject, r
 from atiende.tickets.services.update import apply_status
 
 
-def _note(ticket: Ticket, actor: User | None, text: str, now: object) -> Message:
+def _note(ticket: Ticket, actor: User | None, text: str, now: datetime) -> Message:
     return Message.objects.create(
         ticket=ticket, kind=MessageKind.NOTE, channel=ticket.channel, author_user=actor, body_text=text, created_at=now
     )

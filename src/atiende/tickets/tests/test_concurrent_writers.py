@@ -53,7 +53,7 @@ def test_two_processes_create_tickets_concurrently():
         for n in range(2)
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err[-3000:]
         assert "database is locked" not in err
     numbers = list(Ticket.objects.values_list("number", flat=True))

@@ -62,7 +62,7 @@ def test_split_moves_selected_messages(agent):
     assert list(new.messages.filter(kind=MessageKind.REPLY).values_list("body_text", flat=True)) == ["also VPN broken"]
     assert ticket.messages.filter(pk=second.pk).count() == 0
     with pytest.raises(ValidationError) as exc:
-        services.split_ticket(actor=agent, ticket=ticket, message_ids=[ticket.messages.first().pk + 10_000])
+        services.split_ticket(actor=agent, ticket=ticket, message_ids=[second.pk + 10_000])
     assert "message_ids" in exc.value.message_dict
     only = ticket.messages.filter(kind=MessageKind.REPLY).values_list("pk", flat=True)
     all_ids = list(ticket.messages.values_list("pk", flat=True))
@@ -155,7 +155,7 @@ def test_attachments_deduplicated_by_sha256(agent):
     assert attachments[0].blob_id == attachments[1].blob_id
     assert attachments[0].filename == "factura_.pdf"
     assert attachments[1].content_type == "application/pdf"
-    with default_storage.open(attachments[0].blob.file.name) as handle:
+    with default_storage.open(str(attachments[0].blob.file.name)) as handle:
         assert handle.read() == payload
 
 
