@@ -7,6 +7,7 @@ the test database of the rest of the suite.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -244,7 +245,7 @@ def _wait_gone(pids: list[int], timeout: float = 10) -> list[int]:
 def test_supervisor_stops_the_others_when_one_child_dies() -> None:
     sleeper = ProcessSpec("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"])
     crasher = ProcessSpec("crasher", [sys.executable, "-c", "import time, sys; time.sleep(0.5); sys.exit(3)"])
-    log = _Lines()
+    log = io.StringIO()
     supervisor = Supervisor([sleeper, crasher], stop_timeout=10, out=log)
     started = time.monotonic()
     try:
@@ -255,7 +256,7 @@ def test_supervisor_stops_the_others_when_one_child_dies() -> None:
                 os.kill(child.pid, signal.SIGKILL)
     assert code == 1
     assert time.monotonic() - started < 15
-    assert "crasher exited unexpectedly (code 3)" in log.text
+    assert "crasher exited unexpectedly (code 3)" in log.getvalue()
     assert _wait_gone([c.pid for c in supervisor.children]) == []
 
 
@@ -265,7 +266,7 @@ def test_supervisor_kills_a_child_that_ignores_the_stop_signal() -> None:
         [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"],
     )
     crasher = ProcessSpec("crasher", [sys.executable, "-c", "import sys; sys.exit(1)"])
-    log = _Lines()
+    log = io.StringIO()
     supervisor = Supervisor([stubborn, crasher], stop_timeout=1, out=log)
     try:
         assert supervisor.run() == 1
@@ -273,26 +274,8 @@ def test_supervisor_kills_a_child_that_ignores_the_stop_signal() -> None:
         for child in supervisor.children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
-    assert "killing stubborn" in log.text
+    assert "killing stubborn" in log.getvalue()
     assert _wait_gone([c.pid for c in supervisor.children]) == []
-
-
-class _Lines:
-    """A text sink for the supervisor's log."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
 
 
 # --- atiende run ------------------------------------------------------------------------------------
