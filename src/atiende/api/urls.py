@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+v1 = [
+    path("", include("atiende.accounts.api.urls")),
+    path("", include("atiende.contacts.api.urls")),
+    path("", include("atiende.tickets.api.urls")),
+]
+
 urlpatterns = [
+    path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
