@@ -86,11 +86,11 @@ check: $(DEV_STAMP)
 
 check-ruff: $(DEV_STAMP)
 	@echo "== ruff check"
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --output-format concise .
 
 check-format: $(DEV_STAMP)
 	@echo "== ruff format --check"
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check --output-format concise .
 
 check-mypy: $(DEV_STAMP)
 	@echo "== mypy"
@@ -98,7 +98,7 @@ check-mypy: $(DEV_STAMP)
 
 check-imports: $(DEV_STAMP)
 	@echo "== import-linter"
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 check-django: $(DEV_STAMP)
 	@echo "== atiende check"
@@ -136,5 +136,5 @@ messages: $(BASE_STAMP)
 	$(ATIENDE) compilemessages $(MESSAGES_IGNORE)
 
 clean:
-	rm -rf .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
