@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django_tasks import default_task_backend
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 
 def _check(fn: Any) -> dict[str, Any]:
@@ -31,7 +31,8 @@ def _database() -> dict[str, Any]:
 
 
 def _tasks() -> dict[str, Any]:
-    backend = default_task_backend
+    # The backend itself: ``default_task_backend`` is a proxy whose type is ConnectionProxy.
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
     name = type(backend).__name__
     if name == "RQBackend":
         from redis import Redis
