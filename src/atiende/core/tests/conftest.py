@@ -52,7 +52,7 @@ def children(tmp_path: Path) -> Iterator[Callable[..., spine_support.Child]]:
     """Start ``spine_worker`` child processes; every one is killed at teardown."""
     started: list[spine_support.Child] = []
 
-    def start(*args: str, **env: str) -> spine_support.Child:
+    def start(*args: str, **env: str | None) -> spine_support.Child:
         log = tmp_path / f"child-{len(started)}.log"
         child = spine_support.Child(*args, log=log, env=spine_support.child_env(**env))
         started.append(child)

@@ -122,8 +122,8 @@ def record_tick() -> None:
 # --- child processes ------------------------------------------------------------------
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    """Environment for a child that must use *this* test database."""
+def child_env(**extra: str | None) -> dict[str, str]:
+    """Environment for a child that must use *this* test database (``None`` unsets)."""
     env = dict(os.environ)
     env["ATIENDE_TESTING"] = "1"
     env.pop("ATIENDE_TEST_REAL_TASKS", None)
@@ -132,7 +132,11 @@ def child_env(**extra: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     src = str(Path(__file__).resolve().parents[3])
     env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
-    env.update(extra)
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 

@@ -14,6 +14,8 @@ Modes
     run ``Scheduler.run_forever`` with only the 1-second test job registered.
 ``sequence``
     say ``ready``, wait for ``go``, then take ``--count`` values of ``--seq``.
+``healthz``
+    ``GET /healthz`` with the Django test client and print status and body.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def wait_for_go() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["deliver", "drain", "scheduler", "sequence"])
+    parser.add_argument("mode", choices=["deliver", "drain", "scheduler", "sequence", "healthz"])
     parser.add_argument("ids", nargs="*")
     parser.add_argument("--subscriber", default="tests.spine.effect")
     parser.add_argument("--sleep", type=float, default=0.0)
@@ -115,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_go()
         values = [next_value(args.seq) for _ in range(args.count)]
         say("result", json.dumps(values))
+        return 0
+
+    if args.mode == "healthz":
+        from django.test import Client
+
+        response = Client().get("/healthz")
+        say("result", json.dumps({"status": response.status_code, "body": response.json()}))
         return 0
 
     return 2
