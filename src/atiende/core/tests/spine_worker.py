@@ -16,6 +16,9 @@ Modes
     say ``ready``, wait for ``go``, then take ``--count`` values of ``--seq``.
 ``healthz``
     ``GET /healthz`` with the Django test client and print status and body.
+``rqworker``
+    the real ``manage.py rqworker --burst`` (forking worker) on ``--queue``, with the
+    effect subscriber registered (the forked work horse inherits it).
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ import os
 import sys
 
 
-def setup_django() -> None:
+def setup_django(*, rq_queue: str = "") -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atiende.config.settings")
     from django.conf import settings
 
     name = os.environ.get("SPINE_DB_NAME")
     if name:
         settings.DATABASES["default"]["NAME"] = name
+    if rq_queue:  # before setup: tasks validate their queue against the backend on import
+        settings.RQ_QUEUES = {**settings.RQ_QUEUES, rq_queue: {"URL": settings.REDIS_URL}}
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [rq_queue, "default"]}}
     import django
 
     django.setup()
@@ -51,7 +57,7 @@ def wait_for_go() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["deliver", "drain", "scheduler", "sequence", "healthz"])
+    parser.add_argument("mode", choices=["deliver", "drain", "scheduler", "sequence", "healthz", "rqworker"])
     parser.add_argument("ids", nargs="*")
     parser.add_argument("--subscriber", default="tests.spine.effect")
     parser.add_argument("--sleep", type=float, default=0.0)
@@ -61,11 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=float, default=1.0)
     parser.add_argument("--seq", default="tests.spine.seq")
     parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--queue", default="")
     args = parser.parse_args(argv)
 
     if args.holder:
         os.environ["SPINE_HOLDER"] = args.holder
-    setup_django()
+    setup_django(rq_queue=args.queue if args.mode == "rqworker" else "")
 
     from atiende.core import events
     from atiende.core.tests import spine_support
@@ -124,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
 
         response = Client().get("/healthz")
         say("result", json.dumps({"status": response.status_code, "body": response.json()}))
+        return 0
+
+    if args.mode == "rqworker":
+        from django.core.management import call_command
+
+        spine_support.register_effect_subscriber(args.subscriber, types=[spine_support.PING_TYPE])
+        call_command("rqworker", args.queue, "--burst", "--job-class", "django_tasks_rq.Job")
+        say("done")
         return 0
 
     return 2
