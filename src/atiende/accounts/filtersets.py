@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.widgets import QueryArrayWidget
 
 from atiende.accounts.choices import Role
 from atiende.accounts.models import Organization, OrganizationDomain, User
 
 
+class ListOrCSVWidget(forms.SelectMultiple):
+    """Several values as ``?x=a&x=b`` or ``?x=a,b`` (shared by the apps' FilterSets)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        raw = data.getlist(name) if hasattr(data, "getlist") else ([data[name]] if name in data else [])
+        return [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data
+
+
 class UserFilterSet(django_filters.FilterSet):
     role = django_filters.MultipleChoiceFilter(
-        choices=Role.choices, widget=QueryArrayWidget, help_text=_("One or more roles (repeat or comma-separate).")
+        choices=Role.choices, widget=ListOrCSVWidget, help_text=_("One or more roles (repeat or comma-separate).")
     )
     team = django_filters.NumberFilter(field_name="teams", help_text=_("Team id."))
     organization = django_filters.NumberFilter(field_name="organization_id", help_text=_("Organization id."))

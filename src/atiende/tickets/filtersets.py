@@ -17,10 +17,10 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.widgets import QueryArrayWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from atiende.accounts.filtersets import ListOrCSVWidget
 from atiende.tickets import custom_fields as cf
 from atiende.tickets import selectors
 from atiende.tickets.choices import PRIORITY_BY_NAME, Channel, FieldType, Status, Tier
@@ -34,12 +34,12 @@ _FALSE = {"false", "0", "no", "off"}
 
 class TicketFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, widget=QueryArrayWidget, help_text=_("One or more statuses (repeat or comma-separate).")
+        choices=Status.choices, widget=ListOrCSVWidget, help_text=_("One or more statuses (repeat or comma-separate).")
     )
     priority = django_filters.MultipleChoiceFilter(
         choices=[(name, name) for name in PRIORITY_BY_NAME],
         method="filter_priority",
-        widget=QueryArrayWidget,
+        widget=ListOrCSVWidget,
         help_text=_("One or more of low, normal, high, urgent."),
     )
     team = extend_schema_field(OpenApiTypes.STR)(
@@ -54,7 +54,7 @@ class TicketFilterSet(django_filters.FilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id", help_text=_("Organization id."))
     category = django_filters.NumberFilter(field_name="category_id", help_text=_("Category id."))
     channel = django_filters.MultipleChoiceFilter(
-        choices=Channel.choices, widget=QueryArrayWidget, help_text=_("One or more origin channels.")
+        choices=Channel.choices, widget=ListOrCSVWidget, help_text=_("One or more origin channels.")
     )
     tag = extend_schema_field(OpenApiTypes.STR)(
         django_filters.CharFilter(
@@ -62,7 +62,7 @@ class TicketFilterSet(django_filters.FilterSet):
         )
     )
     tier = django_filters.MultipleChoiceFilter(
-        choices=Tier.choices, widget=QueryArrayWidget, help_text=_("One or more support tiers (0-4).")
+        choices=Tier.choices, widget=ListOrCSVWidget, help_text=_("One or more support tiers (0-4).")
     )
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

@@ -216,6 +216,8 @@ class RequesterField(serializers.Field):  # type: ignore[type-arg]
     }
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not viewer_is_agent(self.context):
+            return {"ignored": True}  # a customer is always the requester of what they open
         if isinstance(data, bool):
             self.fail("invalid")
         if isinstance(data, int) or (isinstance(data, str) and data.strip().isdigit()):

@@ -215,6 +215,7 @@ class TicketViewSet(ScopedViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         ticket = self.get_object()
         data = self.ticket_input(TicketUpdateSerializer, partial=True)
+        require(request.user.is_agent or "requester" not in data)  # type: ignore[union-attr]
         with transaction.atomic():
             if "requester" in data:
                 data["requester"] = self.contact_for(data["requester"])
