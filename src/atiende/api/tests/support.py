@@ -12,8 +12,8 @@ Test modules outside this package import the fixtures they use from here.
 
 from __future__ import annotations
 
+import contextlib
 import io
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,20 +227,30 @@ def build_world() -> World:
 # --- fixtures ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+@contextlib.contextmanager
+def module_transaction(django_db_blocker: Any) -> Iterator[None]:
+    """An outer transaction for module-scoped data, rolled back at the end (see module docs).
+
+    Build the data inside ``django_db_blocker.unblock()`` within this block; tests then
+    use the ``db`` fixture, whose savepoints nest inside this transaction.
+    """
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
-        try:
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
             data = build_world()
-        except BaseException:
-            atomic.__exit__(*sys.exc_info())
-            raise
-    yield data
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+        yield data
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""The ticket list costs the same number of SQL queries whatever the page size, and never COUNTs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from atiende.accounts.choices import Role
+from atiende.accounts.tests.factories import make_organization, make_team, make_user
+from atiende.api.tests.support import API, client_for, module_transaction
+from atiende.contacts.tests.factories import make_contact, make_customer
+from atiende.tickets import services
+from atiende.tickets.choices import FieldType
+from atiende.tickets.tests.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def desk(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            data = build_desk()
+        yield data
+
+
+def build_desk() -> dict[str, Any]:
+    """55 tickets with everything the ticket JSON shows filled in."""
+    team = make_team()
+    agent = make_user(role=Role.AGENT, teams=[team])
+    admin = make_user(role=Role.ADMIN)
+    org = make_organization(domains=["many.test"], members_see_org_tickets=True)
+    customer, contact = make_customer(organization=org, email="me@many.test")
+    services.create_custom_field(
+        actor=None, key="risk", label="Risk", type=FieldType.TEXT, applies_to_all=True, agent_only=True
+    )
+    root = services.create_category(actor=None, name="Hardware")
+    leaf = services.create_category(actor=None, name="Printers", parent=root)
+    colleagues = [make_contact(email=f"c{i}@many.test") for i in range(3)]
+    for i in range(55):
+        ticket = make_ticket(
+            actor=admin,
+            requester=colleagues[i % 3] if i % 2 else contact,
+            team=team,
+            assignee=agent,
+            category=leaf,
+            tags=[f"t{i % 4}", "all"],
+            ccs=[colleagues[(i + 1) % 3]],
+            custom_fields={"risk": "low"},
+        )
+        services.update_ticket(actor=admin, ticket=ticket, followers=[agent, admin])
+    return {"agent": agent, "admin": admin, "customer": customer}
+
+
+def capture(client: Any, page_size: int) -> tuple[list[str], Any]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{API}/tickets/", {"page_size": page_size, "ordering": "-updated_at"})
+    assert response.status_code == 200, response.content
+    return [q["sql"] for q in queries.captured_queries], response.json()
+
+
+@pytest.mark.parametrize("viewer", ["admin", "agent", "customer"])
+def test_ticket_list_queries_do_not_grow_with_page_size(desk: dict[str, Any], viewer: str) -> None:
+    client = client_for(desk[viewer])
+    client.get(f"{API}/tickets/", {"page_size": 1})  # warm-up: nothing one-off below
+    small, small_body = capture(client, 5)
+    large, large_body = capture(client, 50)
+    assert len(small_body["results"]) == 5 and len(large_body["results"]) == 50
+    assert len(small) == len(large), "\n".join(large)
+    assert len(large) <= 12, "\n".join(large)
+    assert not [sql for sql in small + large if "COUNT(" in sql.upper()]
+    row = large_body["results"][0]
+    assert row["category"]["path"] == "Hardware › Printers"
+    assert row["requester"]["email"] and row["ccs"][0]["email"]
+    if viewer != "customer":
+        assert len(row["followers"]) == 2 and "all" in row["tags"]
+    # The next page costs the same again.
+    with CaptureQueriesContext(connection) as following:
+        assert client.get(large_body["next"]).status_code == 200
+    assert len(following.captured_queries) == len(large)
