@@ -244,6 +244,8 @@ def test_self_triggering_rule_stops_at_max_depth(
 
     def loop_forever(event: OutboxEvent) -> None:
         handled.append(event.depth)
+        if len(handled) > 3 * MAX_DEPTH:
+            return  # the depth guard failed: stop here so the test fails instead of hanging
         emitted.append(emit(ChainEvent(step=event.payload["step"] + 1)))
 
     subscriber(CHAIN_TYPE, handler=loop_forever)
