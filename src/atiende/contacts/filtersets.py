@@ -11,7 +11,9 @@ from atiende.contacts.models import Contact, ContactIdentity
 
 
 class ContactFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", help_text=_("Part of the name or of any identity (email, phone…)."))
+    q = django_filters.CharFilter(
+        method="filter_q", help_text=_("Part of the name or of any identity (email, phone…).")
+    )
     organization = django_filters.NumberFilter(field_name="organization_id", help_text=_("Organization id."))
     kind = django_filters.ChoiceFilter(
         choices=IdentityKind.choices, method="filter_kind", help_text=_("Only contacts with an identity of this kind.")

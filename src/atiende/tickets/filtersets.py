@@ -70,7 +70,8 @@ class TicketFilterSet(django_filters.FilterSet):
     updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
     q = extend_schema_field(OpenApiTypes.STR)(
         django_filters.CharFilter(
-            method="filter_q", help_text=_("Full-text search in subject and messages; `#1042` finds a ticket by number.")
+            method="filter_q",
+            help_text=_("Full-text search in subject and messages; `#1042` finds a ticket by number."),
         )
     )
 

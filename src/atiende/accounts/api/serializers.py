@@ -15,8 +15,8 @@ accounts in the layering):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,7 @@ LANGUAGE_CHOICES = (("es", _("Spanish")), ("en", _("English")))
 # --- shared building blocks ------------------------------------------------------------
 
 
-def request_user(context: dict[str, Any]) -> User | None:
+def request_user(context: Mapping[str, Any]) -> User | None:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -52,7 +52,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):  # type:
     def get_queryset(self) -> QuerySet[Any]:
         user = request_user(self.context)
         if user is None:
-            return super().get_queryset()  # type: ignore[no-any-return]
+            return cast("QuerySet[Any]", super().get_queryset())  # the empty queryset given at init
         return self.scope(user)
 
 
@@ -68,7 +68,7 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):  # type: ignore[type
     def get_queryset(self) -> QuerySet[Any]:
         user = request_user(self.context)
         if user is None:
-            return super().get_queryset()  # type: ignore[no-any-return]
+            return cast("QuerySet[Any]", super().get_queryset())  # the empty queryset given at init
         return self.scope(user)
 
 
@@ -100,7 +100,7 @@ class TeamRefSerializer(serializers.Serializer[Team]):
     name = serializers.CharField(read_only=True)
 
 
-def viewer_is_agent(context: dict[str, Any]) -> bool:
+def viewer_is_agent(context: Mapping[str, Any]) -> bool:
     user = request_user(context)
     return bool(user is not None and user.is_agent)
 
@@ -124,7 +124,10 @@ class UserSerializer(serializers.Serializer[User]):
 class UserCreateSerializer(serializers.Serializer[User]):
     email = serializers.EmailField()
     password = serializers.CharField(
-        required=False, allow_blank=True, write_only=True, style={"input_type": "password"},
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        style={"input_type": "password"},
         help_text=_("Leave empty for an account that cannot log in with a password yet."),
     )
     name = serializers.CharField(required=False, allow_blank=True, max_length=150)
@@ -194,9 +197,7 @@ class TeamSerializer(serializers.Serializer[Team]):
 class TeamWriteSerializer(serializers.Serializer[Team]):
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(required=False, allow_blank=True)
-    members = ScopedPrimaryKeyRelatedField(
-        scope=selectors.users_visible_to, model=User, many=True, required=False
-    )
+    members = ScopedPrimaryKeyRelatedField(scope=selectors.users_visible_to, model=User, many=True, required=False)
 
 
 # --- API tokens ----------------------------------------------------------------------------

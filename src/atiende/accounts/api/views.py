@@ -13,6 +13,7 @@ Also the base classes every app's API builds on (the layering lets ``contacts.ap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -54,7 +55,7 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # type: ignore[no-any-return]
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # type: ignore[no-any-return]  # noqa: S106 - a scheme name
 
 
 class RoleWritePermission(BasePermission):
@@ -71,14 +72,14 @@ class RoleWritePermission(BasePermission):
         return bool(view.user_can_write(request.user))
 
 
-API_PERMISSIONS = [IsAuthenticated, TokenScopePermission]
+API_PERMISSIONS: list[Any] = [IsAuthenticated, TokenScopePermission]
 
 
 class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """A viewset whose queryset is always a selector scoped by ``request.user``."""
 
     model: type[Model]
-    permission_classes = [*API_PERMISSIONS, RoleWritePermission]
+    permission_classes: Sequence[Any] = [*API_PERMISSIONS, RoleWritePermission]
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -108,9 +109,13 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List users"), description=_("Agents see every user; a customer sees only themselves.")),
+    list=extend_schema(
+        summary=_("List users"), description=_("Agents see every user; a customer sees only themselves.")
+    ),
     retrieve=extend_schema(summary=_("Get a user")),
-    create=extend_schema(summary=_("Create a user (administrators)"), request=UserCreateSerializer, responses={201: UserSerializer}),
+    create=extend_schema(
+        summary=_("Create a user (administrators)"), request=UserCreateSerializer, responses={201: UserSerializer}
+    ),
     partial_update=extend_schema(
         summary=_("Change a user (administrators)"), request=UserUpdateSerializer, responses={200: UserSerializer}
     ),

@@ -160,7 +160,9 @@ def test_organizations_and_teams_by_managers() -> None:
     assert created.status_code == 201, created.content
     org = created.json()
     assert org["domains"] == ["globex.example", "globex.test"] and org["members_see_org_tickets"] is True
-    changed = client.patch(f"{API}/organizations/{org['id']}/", {"domains": ["globex.test"], "notes": "Key account"}, format="json")
+    changed = client.patch(
+        f"{API}/organizations/{org['id']}/", {"domains": ["globex.test"], "notes": "Key account"}, format="json"
+    )
     assert changed.json()["domains"] == ["globex.test"] and changed.json()["notes"] == "Key account"
     assert client.get(f"{API}/organizations/", {"q": "globex.t"}).json()["results"][0]["id"] == org["id"]
     assert client.get(f"{API}/organizations/", {"domain": "globex.test"}).json()["results"][0]["id"] == org["id"]

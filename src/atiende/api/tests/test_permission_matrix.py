@@ -139,7 +139,10 @@ TICKET_ENDPOINTS = [
         lambda w, o: {"message_ids": [w.replies[o].pk], "subject": "Split off"},
     ),
     Endpoint(
-        "download-public", "get", lambda w, o: f"{API}/attachments/{w.public_attachments[o].pk}/download/", lambda r, v: 200
+        "download-public",
+        "get",
+        lambda w, o: f"{API}/attachments/{w.public_attachments[o].pk}/download/",
+        lambda r, v: 200,
     ),
     Endpoint(
         "download-note",
@@ -215,7 +218,9 @@ def contact_path(suffix: str = "") -> Callable[[World, str], str]:
 
 CONTACT_ENDPOINTS = [
     Endpoint("retrieve", "get", contact_path(), lambda r, v: 200),
-    Endpoint("update", "patch", contact_path(), lambda r, v: can(r in FULL_AGENT_ROLES, 200), lambda w, o: {"name": "New"}),
+    Endpoint(
+        "update", "patch", contact_path(), lambda r, v: can(r in FULL_AGENT_ROLES, 200), lambda w, o: {"name": "New"}
+    ),
     Endpoint(
         "add-identity",
         "post",
@@ -361,7 +366,9 @@ def test_user_list_me_and_create(world: World, role: str) -> None:
 def test_team_endpoints(world: World, role: str, action: str) -> None:
     path = f"{API}/teams/{world.teams['support'].pk}/"
     client = world.client(role)
-    response = client.get(path) if action == "retrieve" else client.patch(path, {"description": "1st line"}, format="json")
+    response = (
+        client.get(path) if action == "retrieve" else client.patch(path, {"description": "1st line"}, format="json")
+    )
     ok = 200 if action == "retrieve" else can(role == "admin", 200)
     want = 401 if role == "anonymous" else ok if role in AGENT_ROLES else 404
     assert response.status_code == want, response.content
@@ -409,9 +416,7 @@ def test_catalog_lists_and_creates(world: World, role: str) -> None:
     if role == "anonymous":
         assert {r.status_code for r in [*responses.values(), *creates.values()]} == {401}
         return
-    assert {name: r.status_code for name, r in creates.items()} == {
-        name: can(role == "admin", 201) for name in creates
-    }
+    assert {name: r.status_code for name, r in creates.items()} == {name: can(role == "admin", 201) for name in creates}
     ids = {name: {row["id"] for row in r.json()["results"]} for name, r in responses.items()}
     if role in AGENT_ROLES:
         assert world.categories["inactive"].pk in ids["categories"]

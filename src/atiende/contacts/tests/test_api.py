@@ -83,9 +83,15 @@ def test_identities_add_remove(agent: Any) -> None:
     person = make_contact(email="one@example.test")
     other = make_contact(email="two@example.test")
     client = client_for(agent)
-    added = client.post(f"{API}/contacts/{person.pk}/identities/", {"kind": "email", "value": "Alt@Example.test"}, format="json")
-    assert added.status_code == 201 and added.json()["value"] == "alt@example.test" and added.json()["is_primary"] is False
-    taken = client.post(f"{API}/contacts/{person.pk}/identities/", {"kind": "email", "value": "two@example.test"}, format="json")
+    added = client.post(
+        f"{API}/contacts/{person.pk}/identities/", {"kind": "email", "value": "Alt@Example.test"}, format="json"
+    )
+    assert (
+        added.status_code == 201 and added.json()["value"] == "alt@example.test" and added.json()["is_primary"] is False
+    )
+    taken = client.post(
+        f"{API}/contacts/{person.pk}/identities/", {"kind": "email", "value": "two@example.test"}, format="json"
+    )
     assert taken.status_code == 400 and taken.json()["errors"][0]["field"] == "value"
     other_identity = other.identities.get()
     assert client.delete(f"{API}/contacts/{person.pk}/identities/{other_identity.pk}/").status_code == 404

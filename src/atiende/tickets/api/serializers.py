@@ -12,7 +12,8 @@ requesting user may see (an id outside that scope is "does not exist", like a wr
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -38,7 +39,16 @@ from atiende.contacts.models import Contact
 from atiende.contacts.selectors import contacts_visible_to
 from atiende.core.models import OutboxEvent
 from atiende.tickets import selectors
-from atiende.tickets.choices import PRIORITY_BY_NAME, PRIORITY_NAMES, Channel, FieldType, LinkKind, MessageKind, Status, Tier
+from atiende.tickets.choices import (
+    PRIORITY_BY_NAME,
+    PRIORITY_NAMES,
+    Channel,
+    FieldType,
+    LinkKind,
+    MessageKind,
+    Status,
+    Tier,
+)
 from atiende.tickets.models import (
     Attachment,
     Category,
@@ -57,12 +67,12 @@ PRIORITY_CHOICES = [(name, name) for name in PRIORITY_BY_NAME]
 # --- per-response caches --------------------------------------------------------------------
 
 
-def category_path(context: dict[str, Any], category: Category) -> str:
+def category_path(context: Mapping[str, Any], category: Category) -> str:
     """``Parent › Child`` from one query per response over the (small) catalog."""
     names: dict[int, tuple[str, int | None]] | None = context.get("_category_names")
     if names is None:
         names = {pk: (name, parent) for pk, name, parent in Category.objects.values_list("id", "name", "parent_id")}
-        context["_category_names"] = names
+        cast(dict[str, Any], context)["_category_names"] = names
     parts = [category.name]
     seen = {category.pk}
     parent = category.parent_id
@@ -74,7 +84,7 @@ def category_path(context: dict[str, Any], category: Category) -> str:
     return " › ".join(reversed(parts))
 
 
-def customer_visible_field_keys(context: dict[str, Any]) -> set[str]:
+def customer_visible_field_keys(context: Mapping[str, Any]) -> set[str]:
     """Keys of the custom fields the (customer) viewer may see, loaded once per response."""
     keys: set[str] | None = context.get("_visible_field_keys")
     if keys is None:
@@ -82,7 +92,7 @@ def customer_visible_field_keys(context: dict[str, Any]) -> set[str]:
         keys = (
             set(selectors.custom_fields_visible_to(user).values_list("key", flat=True)) if user is not None else set()
         )
-        context["_visible_field_keys"] = keys
+        cast(dict[str, Any], context)["_visible_field_keys"] = keys
     return keys
 
 
@@ -144,10 +154,16 @@ class TicketSerializer(serializers.Serializer[Ticket]):
     custom_fields = serializers.SerializerMethodField()
     ccs = ContactRefSerializer(many=True, read_only=True)
     merged_into = serializers.IntegerField(
-        source="merged_into.number", read_only=True, allow_null=True, help_text=_("Number of the ticket this was merged into.")
+        source="merged_into.number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Number of the ticket this was merged into."),
     )
     follow_up_of = serializers.IntegerField(
-        source="follow_up_of.number", read_only=True, allow_null=True, help_text=_("Number of the closed ticket this follows up.")
+        source="follow_up_of.number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Number of the closed ticket this follows up."),
     )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -273,7 +289,7 @@ class CcListField(serializers.Field):  # type: ignore[type-arg]
                 continue
             out.append(email)
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({str(k): v for k, v in errors.items()})
         return out
 
     def to_representation(self, value: Any) -> Any:  # pragma: no cover - input only
@@ -378,7 +394,9 @@ class MessageAuthorSerializer(serializers.Serializer[Any]):
 
 class MessageSerializer(serializers.Serializer[Message]):
     id = serializers.IntegerField(read_only=True)
-    ticket = serializers.SerializerMethodField(help_text=_("Where the message is: a reply to a closed ticket opens a follow-up."))
+    ticket = serializers.SerializerMethodField(
+        help_text=_("Where the message is: a reply to a closed ticket opens a follow-up.")
+    )
     kind = serializers.ChoiceField(choices=MessageKind.choices, read_only=True)
     internal = serializers.BooleanField(source="is_internal", read_only=True)
     channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
@@ -407,7 +425,9 @@ class MessageSerializer(serializers.Serializer[Message]):
 
 class MessageCreateSerializer(serializers.Serializer[Message]):
     body = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Plain text."))
-    html = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("HTML; sanitized on the way in."))
+    html = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("HTML; sanitized on the way in.")
+    )
     internal = serializers.BooleanField(required=False, default=False, help_text=_("An internal note (agents only)."))
     status = serializers.ChoiceField(
         choices=Status.choices, required=False, help_text=_("Set the ticket status with the reply (agents).")
@@ -450,7 +470,7 @@ class TicketLinkSerializer(serializers.Serializer[TicketLink]):
         read_only=True,
         help_text=_("parent: source is the parent of target; duplicate: source duplicates target."),
     )
-    source = TicketRefSerializer(read_only=True)
+    source = TicketRefSerializer(read_only=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     target = TicketRefSerializer(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -466,16 +486,16 @@ class TicketLinkCreateSerializer(serializers.Serializer[TicketLink]):
 
 class CategoryFormFieldSerializer(serializers.Serializer[CategoryField]):
     field = serializers.CharField(source="field.key", read_only=True)
-    label = serializers.CharField(source="field.label", read_only=True)
+    label = serializers.CharField(source="field.label", read_only=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     type = serializers.ChoiceField(source="field.type", choices=FieldType.choices, read_only=True)
-    required = serializers.BooleanField(read_only=True)
+    required = serializers.BooleanField(read_only=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     position = serializers.IntegerField(read_only=True)
 
 
 class CategorySerializer(serializers.Serializer[Category]):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     path = serializers.SerializerMethodField()
     description = serializers.CharField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
@@ -493,7 +513,7 @@ class CategorySerializer(serializers.Serializer[Category]):
         rows = list(obj.form.all())
         if not viewer_is_agent(self.context):
             rows = [r for r in rows if r.field.is_active and not r.field.agent_only]
-        return list(CategoryFormFieldSerializer(rows, many=True, context=self.context).data)
+        return list(CategoryFormFieldSerializer(rows, many=True, context=self.context).data)  # type: ignore[arg-type]
 
     def to_representation(self, instance: Category) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -506,12 +526,12 @@ class CategoryFormInputSerializer(serializers.Serializer[CategoryField]):
     field = ScopedSlugRelatedField(
         scope=selectors.custom_fields_visible_to, model=CustomField, slug_field="key", help_text=_("Custom field key.")
     )
-    required = serializers.BooleanField(required=False, default=False)
+    required = serializers.BooleanField(required=False, default=False)  # type: ignore[assignment]  # an API field named like a Field attribute
 
 
 class CategoryCreateSerializer(serializers.Serializer[Category]):
     name = serializers.CharField(max_length=150)
-    parent = ScopedPrimaryKeyRelatedField(scope=_category_scope, model=Category, required=False, allow_null=True)
+    parent = ScopedPrimaryKeyRelatedField(scope=_category_scope, model=Category, required=False, allow_null=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     description = serializers.CharField(required=False, allow_blank=True)
     default_team = ScopedPrimaryKeyRelatedField(scope=teams_visible_to, model=Team, required=False, allow_null=True)
     form = CategoryFormInputSerializer(many=True, required=False)
@@ -526,10 +546,10 @@ class CategoryUpdateSerializer(CategoryCreateSerializer):
 class CustomFieldSerializer(serializers.Serializer[CustomField]):
     id = serializers.IntegerField(read_only=True)
     key = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     type = serializers.ChoiceField(choices=FieldType.choices, read_only=True)
     options = serializers.ListField(child=serializers.CharField(), read_only=True)
-    required = serializers.BooleanField(read_only=True)
+    required = serializers.BooleanField(read_only=True)  # type: ignore[assignment]  # an API field named like a Field attribute
     agent_only = serializers.BooleanField(read_only=True)
     applies_to_all = serializers.BooleanField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
@@ -538,9 +558,9 @@ class CustomFieldSerializer(serializers.Serializer[CustomField]):
 
 
 class CustomFieldUpdateSerializer(serializers.Serializer[CustomField]):
-    label = serializers.CharField(max_length=150, required=False)
+    label = serializers.CharField(max_length=150, required=False)  # type: ignore[assignment]  # an API field named like a Field attribute
     options = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    required = serializers.BooleanField(required=False)
+    required = serializers.BooleanField(required=False)  # type: ignore[assignment]  # an API field named like a Field attribute
     agent_only = serializers.BooleanField(required=False)
     applies_to_all = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
@@ -549,9 +569,9 @@ class CustomFieldUpdateSerializer(serializers.Serializer[CustomField]):
 
 class CustomFieldCreateSerializer(CustomFieldUpdateSerializer):
     key = serializers.SlugField(max_length=64)
-    label = serializers.CharField(max_length=150)
+    label = serializers.CharField(max_length=150)  # type: ignore[assignment]  # an API field named like a Field attribute
     type = serializers.ChoiceField(choices=FieldType.choices)
-    is_active = None  # a new field is active
+    is_active = None  # type: ignore[assignment]  # a new field is active
 
 
 class TagSerializer(serializers.Serializer[Tag]):

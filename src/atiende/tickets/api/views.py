@@ -87,8 +87,8 @@ def uploads(files: list[Any]) -> list[tuple[Any, str, str]]:
 class TicketContextMixin:
     """Resolve the ticket of a nested route (``/tickets/{ticket_pk}/…``) in the viewer's scope."""
 
-    request: Request
-    kwargs: dict[str, Any]
+    request: Any
+    kwargs: Any
 
     def get_ticket(self) -> Ticket:
         ticket: Ticket | None = getattr(self, "_ticket", None)
@@ -276,7 +276,7 @@ class TicketMessageViewSet(TicketContextMixin, ScopedViewSet):
         return selectors.messages_visible_to(user, self.get_ticket())
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if not getattr(self, "swagger_fake_view", False):
             context["ticket"] = self.get_ticket()
         return context
@@ -445,6 +445,11 @@ class AttachmentDownloadView(GenericAPIView):  # type: ignore[type-arg]
 # --- catalog: categories, custom fields, tags ----------------------------------------------------
 
 
+def category_form(rows: list[dict[str, Any]] | None) -> list[tuple[CustomField, bool]] | None:
+    """A category form as the catalog services take it: ``[(field, required), …]``."""
+    return None if rows is None else [(row["field"], row["required"]) for row in rows]
+
+
 class AdminWritesMixin:
     def user_can_write(self, user: User) -> bool:
         return user.role == Role.ADMIN
@@ -482,20 +487,16 @@ class CategoryViewSet(AdminWritesMixin, ScopedViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.output(self.get_object())
 
-    @staticmethod
-    def form(rows: list[dict[str, Any]] | None) -> list[tuple[CustomField, bool]] | None:
-        return None if rows is None else [(row["field"], row["required"]) for row in rows]
-
     def create(self, request: Request) -> Response:
         data = self.input(CategoryCreateSerializer)
-        form = self.form(data.pop("form", None)) or []
+        form = category_form(data.pop("form", None)) or []
         category = services.create_category(actor=request.user, form=form, **data)  # type: ignore[arg-type]
         return self.output(self.get_queryset().get(pk=category.pk), status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         category = self.get_object()
         data = self.input(CategoryUpdateSerializer, partial=True)
-        form = self.form(data.pop("form", None))
+        form = category_form(data.pop("form", None))
         services.update_category(actor=request.user, category=category, form=form, **data)  # type: ignore[arg-type]
         return self.output(self.get_queryset().get(pk=category.pk))
 

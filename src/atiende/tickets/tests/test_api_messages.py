@@ -32,18 +32,24 @@ def test_reply_and_note_with_status(admin: Any) -> None:
     customer, contact = make_customer()
     ticket = make_ticket(requester=contact)
     client = client_for(admin)
-    reply = client.post(f"{API}/tickets/{ticket.pk}/messages/", {"body": "Try again?", "status": "pending"}, format="json")
+    reply = client.post(
+        f"{API}/tickets/{ticket.pk}/messages/", {"body": "Try again?", "status": "pending"}, format="json"
+    )
     assert reply.status_code == 201, reply.content
     body = reply.json()
     assert body["ticket"]["id"] == ticket.pk and body["kind"] == "reply" and body["internal"] is False
     assert body["author"] == {"type": "agent", "id": admin.pk, "name": admin.name}
-    note = client.post(f"{API}/tickets/{ticket.pk}/messages/", {"body": "Customer is VIP", "internal": True}, format="json")
+    note = client.post(
+        f"{API}/tickets/{ticket.pk}/messages/", {"body": "Customer is VIP", "internal": True}, format="json"
+    )
     assert note.status_code == 201 and note.json()["kind"] == "note"
     detail = client.get(f"{API}/tickets/{ticket.pk}/").json()
     assert detail["status"] == "pending" and detail["agent_reply_count"] == 1 and detail["first_response_at"]
 
     mine = client_for(customer).get(f"{API}/tickets/{ticket.pk}/messages/").json()["results"]
-    assert [m["body"] for m in mine] == [ticket.messages.order_by("id").first().body_text, "Try again?"]
+    first = ticket.messages.order_by("id").first()
+    assert first is not None
+    assert [m["body"] for m in mine] == [first.body_text, "Try again?"]
     assert mine[0]["author"]["type"] == "contact"
     answer = client_for(customer).post(f"{API}/tickets/{ticket.pk}/messages/", {"body": "Still broken"}, format="json")
     assert answer.status_code == 201
@@ -102,7 +108,9 @@ def test_attachment_upload_and_download_headers(admin: Any) -> None:
     assert response.status_code == 201, response.content
     files = {a["filename"]: a for a in response.json()["attachments"]}
     assert set(files) == {"screen shot.png", "page.html", "logo.svg", "informe año.txt"}
-    assert files["screen shot.png"]["download_url"].endswith(f"/api/v1/attachments/{files['screen shot.png']['id']}/download/")
+    assert files["screen shot.png"]["download_url"].endswith(
+        f"/api/v1/attachments/{files['screen shot.png']['id']}/download/"
+    )
 
     png = download(client_for(admin), files["screen shot.png"]["id"])
     assert png.status_code == 200
@@ -181,9 +189,10 @@ def test_merge_via_api(admin: Any) -> None:
     assert again.status_code == 400 and again.json()["errors"][0]["field"] == "source"
     itself = client.post(f"{API}/tickets/{target.pk}/merge/", {"target": target.pk}, format="json")
     assert itself.json()["errors"][0]["field"] == "target"
-    assert client.post(f"{API}/tickets/{target.pk}/merge/", {"target": 987654}, format="json").json()["errors"][0][
-        "field"
-    ] == "target"
+    assert (
+        client.post(f"{API}/tickets/{target.pk}/merge/", {"target": 987654}, format="json").json()["errors"][0]["field"]
+        == "target"
+    )
 
 
 def test_split_via_api(admin: Any) -> None:

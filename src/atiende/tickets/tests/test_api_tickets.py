@@ -155,9 +155,10 @@ def test_customer_creates_for_themselves_only() -> None:
     body = response.json()
     assert body["requester"]["id"] == contact.pk and body["organization"]["id"] == org.pk
     assert "tier" not in body and "customer_wait_seconds" not in body
-    assert client.post(
-        f"{API}/tickets/", {"subject": "x", "message": {"body": "y"}, "tier": 3}, format="json"
-    ).status_code == 403
+    assert (
+        client.post(f"{API}/tickets/", {"subject": "x", "message": {"body": "y"}, "tier": 3}, format="json").status_code
+        == 403
+    )
 
 
 def test_customer_without_contact_gets_one() -> None:
@@ -273,9 +274,7 @@ def list_numbers(client: Any, **params: Any) -> list[int]:
 
 
 def test_filters(admin: Any) -> None:
-    services.create_custom_field(
-        actor=None, key="size", label="Size", type=FieldType.NUMBER, applies_to_all=True
-    )
+    services.create_custom_field(actor=None, key="size", label="Size", type=FieldType.NUMBER, applies_to_all=True)
     services.create_custom_field(actor=None, key="flag", label="Flag", type=FieldType.CHECKBOX, applies_to_all=True)
     services.create_custom_field(
         actor=None, key="os", label="OS", type=FieldType.MULTISELECT, options=["linux", "mac"], applies_to_all=True
@@ -367,7 +366,20 @@ def test_search_stays_in_the_customers_scope() -> None:
 
 
 def test_cursor_pagination_walks_every_ticket_once_sorted_by_priority(admin: Any) -> None:
-    priorities = ["low", "urgent", "normal", "high", "normal", "urgent", "low", "normal", "high", "normal", "low", "urgent"]
+    priorities = [
+        "low",
+        "urgent",
+        "normal",
+        "high",
+        "normal",
+        "urgent",
+        "low",
+        "normal",
+        "high",
+        "normal",
+        "low",
+        "urgent",
+    ]
     created = {make_ticket(priority=p).pk for p in priorities}
     client = client_for(admin)
     seen: list[dict[str, Any]] = []
