@@ -1,0 +1,9 @@
+"""Benchmark scenarios. Each module has ``NAME``, ``DESCRIPTION`` and ``run(ctx) -> list[Result]``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from scenarios import api_ticket_create, ticket_list_1m
+
+SCENARIOS: dict[str, ModuleType] = {m.NAME: m for m in (api_ticket_create, ticket_list_1m)}
