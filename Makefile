@@ -18,6 +18,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 ONLY ?=
 UPGRADE ?=
 
@@ -65,14 +66,19 @@ run: $(BASE_STAMP)
 # --- test -------------------------------------------------------------------------------
 
 # First on SQLite with no external service; then, when DATABASE_URL or REDIS_URL is
-# set, the whole suite again against them. Skips are listed (-ra in pytest.ini).
+# set, the whole suite again against them. Both passes always run; the target fails if
+# either did. Skips are listed (-ra in pytest.ini); "no tests collected" is a failure.
 test: $(DEV_STAMP)
-	@echo "== tests on SQLite (DATABASE_URL and REDIS_URL unset)"
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
-	@if [ -n "$${DATABASE_URL:-}$${REDIS_URL:-}" ]; then \
-		echo "== tests again on DATABASE_URL=$${DATABASE_URL:+$${DATABASE_URL%%:*}://…} REDIS_URL=$${REDIS_URL:+$${REDIS_URL%%:*}://…}"; \
-		$(BIN)/pytest -n $(PYTEST_WORKERS); \
-	fi
+	@status=0; \
+	echo "== tests on SQLite (DATABASE_URL and REDIS_URL unset)"; \
+	echo "env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)"; \
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=1; \
+	if [ -n "$${DATABASE_URL:-}$${REDIS_URL:-}" ]; then \
+		echo "== tests again with DATABASE_URL=$${DATABASE_URL:+$${DATABASE_URL%%:*}://…} REDIS_URL=$${REDIS_URL:+$${REDIS_URL%%:*}://…}"; \
+		echo "$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)"; \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=1; \
+	fi; \
+	exit $$status
 
 # --- check ------------------------------------------------------------------------------
 
