@@ -13,7 +13,7 @@ Also the base classes every app's API builds on (the layering lets ``contacts.ap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -23,6 +23,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -72,6 +73,7 @@ class RoleWritePermission(BasePermission):
         return bool(view.user_can_write(request.user))
 
 
+UNKNOWN_FIELD = _("Unknown field; it cannot be set here.")
 API_PERMISSIONS: list[Any] = [IsAuthenticated, TokenScopePermission]
 
 
@@ -94,9 +96,18 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def user_can_write(self, user: User) -> bool:
         return False
 
-    def input(self, serializer_class: type[Any], *, partial: bool = False) -> dict[str, Any]:
-        """Validate the request body with ``serializer_class``; the clean values."""
-        serializer = serializer_class(data=self.request.data, partial=partial, context=self.get_serializer_context())
+    def input(self, serializer_class: type[Any], *, data: Any = None, partial: bool = False) -> dict[str, Any]:
+        """Validate the request body (or ``data``) with ``serializer_class``; the clean values.
+
+        Unknown keys are an error, not silently dropped: a typo (``"prority"``) or a
+        field that cannot change (a custom field's ``key``) gets a 400 naming it.
+        """
+        data = self.request.data if data is None else data
+        serializer = serializer_class(data=data, partial=partial, context=self.get_serializer_context())
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(serializer.fields))
+            if unknown:
+                raise ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

@@ -155,9 +155,7 @@ class TicketViewSet(ScopedViewSet):
 
     def ticket_input(self, serializer_class: type[Any], *, partial: bool = False) -> dict[str, Any]:
         data = plain_data(self.request.data, list_fields=TICKET_LIST_FIELDS, json_fields=TICKET_JSON_FIELDS)
-        serializer = serializer_class(data=data, partial=partial, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return self.input(serializer_class, data=data, partial=partial)
 
     def contact_for(self, ref: dict[str, Any] | Contact | str) -> Contact:
         """A resolved contact, or the contact of an email (created when unknown)."""
@@ -288,9 +286,7 @@ class TicketMessageViewSet(TicketContextMixin, ScopedViewSet):
     def create(self, request: Request, ticket_pk: int) -> Response:
         ticket = self.get_ticket()
         data = plain_data(request.data, list_fields=frozenset({"attachments"}), json_fields=frozenset())
-        serializer = MessageCreateSerializer(data=data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
+        values = self.input(MessageCreateSerializer, data=data)
         message = services.add_message(
             actor=request.user,  # type: ignore[arg-type]
             ticket=ticket,

@@ -437,3 +437,18 @@ def test_customer_ticket_json_is_reduced() -> None:
     hidden = {"tags", "followers", "tier", "team", "reopen_count", "agent_reply_count", "customer_wait_seconds"}
     assert hidden <= set(agent_view) and not hidden & set(customer_view)
     assert customer_view["status"] == Status.OPEN
+
+
+def test_unknown_fields_are_an_error_not_ignored(admin: Any) -> None:
+    ticket = make_ticket()
+    client = client_for(admin)
+    typo = client.patch(f"{API}/tickets/{ticket.pk}/", {"prority": "high"}, format="json")
+    assert problem_field(typo) == "prority"
+    created = client.post(
+        f"{API}/tickets/",
+        {"subject": "x", "requester": make_contact().pk, "message": {"body": "y"}, "number": 1},
+        format="json",
+    )
+    assert problem_field(created) == "number"
+    note = client.post(f"{API}/tickets/{ticket.pk}/messages/", {"body": "x", "private": True}, format="json")
+    assert problem_field(note) == "private"
