@@ -259,6 +259,7 @@ def walk(ordering: str, page_size: int, *, between_pages: Any = None) -> tuple[l
     params: dict[str, Any] = {"ordering": ordering, "page_size": page_size}
     pages = 0
     while True:
+        assert pages < 100, f"pagination does not end: {len(ids)} rows, {len(set(ids))} distinct"
         response = list_events(**params)
         assert response.status_code == 200, response.content
         body = json.loads(response.content)

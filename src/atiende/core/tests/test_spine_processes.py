@@ -66,7 +66,9 @@ def test_two_workers_one_event_one_delivery(effect_table: None, dummy_tasks: Any
 def test_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     effect_table: None, dummy_tasks: Any, children: Any
 ) -> None:
-    total = 40
+    # The worker needs >= 50 ms per event, so it is still busy long after the 8th effect
+    # (when it is killed) even on a loaded machine; the parent's sweep has no sleep.
+    total = 80
     ids = emit_work(total)
 
     worker = children("drain", "--subscriber", SUBSCRIBER, "--sleep", "0.05")
