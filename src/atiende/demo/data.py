@@ -243,367 +243,536 @@ CATEGORY_WEIGHTS: dict[str, int] = {
 }
 
 # --- what people write -------------------------------------------------------------------------
-# Placeholders: {order} {invoice} {amount} {module} {error} {browser} {count} {plan}
-# {date} {integration} {month} {feature} {report}
+# Each case pairs a subject with the message it goes with. Placeholders: {order} {invoice}
+# {amount} {module} {error} {browser} {count} {plan} {date} {integration} {month} {report}.
+# "replies" (optional) replaces the generic agent replies for that kind of request.
 TOPICS: dict[str, dict[str, Any]] = {
     "access.password": {
         "tags": ["acceso", "contrasena", "2fa", "login"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "No puedo iniciar sesión",
-                "He olvidado mi contraseña",
-                "El código de verificación no llega",
-                "Cuenta bloqueada tras varios intentos",
+                "Desde esta mañana no puedo entrar en la plataforma. Me aparece «{error}» aunque estoy seguro de "
+                "que la contraseña es correcta. Uso {browser}.",
+            ),
+            (
                 "No me llega el correo para restablecer la contraseña",
+                "He pedido restablecer la contraseña tres veces y no recibo ningún correo. Ya he revisado la "
+                "carpeta de spam. ¿Podéis ayudarme?",
+            ),
+            (
                 "Problema con la autenticación en dos pasos",
-                "Error al cambiar la contraseña",
-            ],
-            "bodies": [
-                "Desde esta mañana no puedo entrar en la plataforma. Me aparece el mensaje «{error}» "
-                "aunque estoy seguro de que la contraseña es correcta. Uso {browser}.",
-                "He pedido restablecer la contraseña tres veces y no recibo ningún correo. "
-                "Ya he revisado la carpeta de spam. ¿Podéis ayudarme?",
-                "Cambié de móvil y ahora no puedo generar el código de la autenticación en dos pasos. "
-                "Necesito acceder hoy porque tengo que revisar varios tickets pendientes.",
+                "Cambié de móvil y ahora no puedo generar el código de la autenticación en dos pasos. Necesito "
+                "entrar hoy porque tengo varios tickets pendientes.",
+            ),
+            (
+                "Cuenta bloqueada tras varios intentos",
                 "Mi cuenta aparece como bloqueada. Creo que un compañero intentó entrar con mi usuario. "
                 "¿Podéis desbloquearla?",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "He olvidado mi contraseña",
+                "No recuerdo la contraseña y el enlace de «¿Olvidaste tu contraseña?» me dice que el enlace ha "
+                "caducado nada más abrirlo.",
+            ),
+        ],
+        "en": [
+            (
                 "Can't log in",
-                "Forgot my password",
-                "Verification code never arrives",
-                "Account locked after failed attempts",
+                "Since this morning I can't sign in. I get \"{error}\" even though I'm sure my password is right. "
+                "I'm using {browser}.",
+            ),
+            (
                 "Password reset email not received",
+                "I've requested a password reset three times and no email arrives. I already checked the spam "
+                "folder. Can you help?",
+            ),
+            (
                 "Two-factor authentication problem",
-                "Error when changing my password",
-            ],
-            "bodies": [
-                "Since this morning I can't sign in. I get \"{error}\" even though I'm sure my password "
-                "is right. I'm using {browser}.",
-                "I've requested a password reset three times and no email arrives. I already checked "
-                "the spam folder. Can you help?",
-                "I switched phones and now I can't generate my two-factor code. I need access today "
-                "to work through several pending tickets.",
-                "My account shows as locked. I think a colleague tried to log in with my username. "
-                "Could you unlock it?",
-            ],
-        },
+                "I switched phones and now I can't generate my two-factor code. I need access today to work "
+                "through several pending tickets.",
+            ),
+            (
+                "Account locked after failed attempts",
+                "My account shows as locked. I think a colleague tried to log in with my username. Could you "
+                "unlock it?",
+            ),
+            (
+                "Forgot my password",
+                'I don\'t remember my password and the "Forgot your password?" link says it has expired as soon '
+                "as I open it.",
+            ),
+        ],
     },
     "access.users": {
         "tags": ["usuarios", "permisos", "licencias"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "Dar de alta a un nuevo compañero",
+                "Se ha incorporado una persona nueva al equipo y necesitamos darle acceso como agente. ¿Tenemos "
+                "licencias libres o hay que ampliar el contrato?",
+            ),
+            (
                 "Cambiar los permisos de un usuario",
-                "Dar de baja a un empleado",
-                "¿Cuántas licencias tenemos disponibles?",
-                "Un agente no ve los tickets de su equipo",
-                "Necesitamos {count} usuarios más",
-            ],
-            "bodies": [
-                "Se ha incorporado una persona nueva al equipo y necesitamos darle acceso como agente. "
-                "¿Tenemos licencias libres o hay que ampliar el contrato?",
                 "Una compañera ha cambiado de departamento y ya no debería ver los tickets de facturación. "
                 "¿Cómo le quitamos ese permiso?",
+            ),
+            (
+                "Dar de baja a un empleado",
                 "Un empleado ha dejado la empresa. Por favor, desactivad su usuario y reasignad sus tickets abiertos.",
+            ),
+            (
+                "Necesitamos {count} usuarios más",
                 "Necesitamos {count} usuarios más para la campaña de verano. ¿Cuál sería el coste?",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "Un agente no ve los tickets de su equipo",
+                "Hemos añadido a un agente al equipo de soporte pero sigue sin ver los tickets del equipo. "
+                "¿Falta algún paso?",
+            ),
+        ],
+        "en": [
+            (
                 "Add a new team member",
+                "A new person joined our team and needs agent access. Do we have free seats or do we need to "
+                "extend the contract?",
+            ),
+            (
                 "Change a user's permissions",
+                "A colleague moved to another department and should no longer see billing tickets. How do we "
+                "remove that permission?",
+            ),
+            (
                 "Remove a former employee",
-                "How many seats do we have left?",
-                "An agent can't see their team's tickets",
-                "We need {count} more users",
-            ],
-            "bodies": [
-                "A new person joined our team and needs agent access. Do we have free seats or do we "
-                "need to extend the contract?",
-                "A colleague moved to another department and should no longer see billing tickets. "
-                "How do we remove that permission?",
                 "An employee has left the company. Please deactivate their user and reassign their open tickets.",
-                "We need {count} more users for the summer campaign. What would it cost?",
-            ],
-        },
+            ),
+            ("We need {count} more users", "We need {count} more users for the summer campaign. What would it cost?"),
+            (
+                "An agent can't see their team's tickets",
+                "We added an agent to the support team but they still can't see the team's tickets. Are we "
+                "missing a step?",
+            ),
+        ],
     },
     "billing.invoices": {
         "tags": ["factura", "cobro"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "Factura de {month} incorrecta",
-                "No encuentro la factura {invoice}",
-                "Cambiar los datos fiscales",
-                "Cargo duplicado en la tarjeta",
-                "Necesito la factura con nuestro CIF",
-                "Duda sobre el último cobro",
-            ],
-            "bodies": [
                 "La factura {invoice} de {month} tiene un importe de {amount} €, pero según nuestro plan "
                 "deberían ser bastante menos. ¿Podéis revisarla?",
+            ),
+            (
+                "Cargo duplicado en la tarjeta",
                 "Nos han cobrado dos veces el mismo mes en la tarjeta. Adjunto el extracto del banco. Pedido {order}.",
+            ),
+            (
+                "Cambiar los datos fiscales",
                 "Hemos cambiado de razón social y necesitamos que las próximas facturas salgan con los nuevos "
                 "datos fiscales. ¿Dónde los actualizo?",
+            ),
+            (
+                "No encuentro la factura {invoice}",
                 "No encuentro la factura {invoice} en el área de cliente y la necesito para cerrar el trimestre.",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "Necesito la factura con nuestro CIF",
+                "La factura de {month} ha salido sin nuestro CIF y nuestra gestoría no la acepta así. "
+                "¿Podéis emitirla de nuevo?",
+            ),
+        ],
+        "en": [
+            (
                 "Wrong invoice for {month}",
-                "Can't find invoice {invoice}",
-                "Update our billing details",
+                "Invoice {invoice} for {month} shows {amount} EUR, but according to our plan it should be quite a "
+                "bit less. Could you check it?",
+            ),
+            (
                 "Duplicate charge on my card",
-                "Invoice needs our VAT number",
-                "Question about the last charge",
-            ],
-            "bodies": [
-                "Invoice {invoice} for {month} shows {amount} EUR, but according to our plan it should be "
-                "quite a bit less. Could you check it?",
                 "We were charged twice for the same month. I've attached the bank statement. Order {order}.",
+            ),
+            (
+                "Update our billing details",
                 "Our company name changed and upcoming invoices need the new billing details. Where do I update them?",
+            ),
+            (
+                "Can't find invoice {invoice}",
                 "I can't find invoice {invoice} in the customer area and I need it to close the quarter.",
-            ],
+            ),
+            (
+                "Invoice needs our VAT number",
+                "The {month} invoice came out without our VAT number and our accountant won't accept it. Could you "
+                "reissue it?",
+            ),
+        ],
+        "replies": {
+            "es": {
+                "first": [
+                    "Gracias por avisarnos. Estoy revisando la facturación de tu cuenta y te confirmo en cuanto "
+                    "lo tenga claro. ¿Me confirmas el correo de facturación que usáis?",
+                ],
+                "solve": [
+                    "Ya está: hemos emitido la factura corregida y la tienes en el área de cliente, "
+                    "sección Facturación.",
+                    "Hemos revisado el cobro y procede el abono; lo verás en tu cuenta en 3-5 días hábiles.",
+                ],
+            },
+            "en": {
+                "first": [
+                    "Thanks for letting us know. I'm checking your account's billing and will confirm shortly. "
+                    "Could you confirm the billing email you use?",
+                ],
+                "solve": [
+                    "Done: we've issued the corrected invoice and it's in the customer area under Billing.",
+                    "We've checked the charge and a refund is on its way; you'll see it in 3-5 business days.",
+                ],
+            },
         },
     },
     "billing.refunds": {
         "tags": ["reembolso", "cobro"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "Solicitud de reembolso del pedido {order}",
-                "Devolución por cancelación",
-                "Reembolso pendiente",
-                "Me cobraron después de cancelar",
-            ],
-            "bodies": [
                 "Cancelamos la suscripción el día {date} pero nos han cobrado {amount} € igualmente. "
                 "Solicitamos el reembolso del pedido {order}.",
+            ),
+            (
+                "Reembolso pendiente",
                 "Hace dos semanas nos confirmasteis el reembolso de {amount} € y todavía no lo vemos en la cuenta.",
+            ),
+            (
+                "Devolución por contratar el plan equivocado",
                 "Contratamos por error el plan anual en lugar del mensual. ¿Podéis devolvernos la diferencia?",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "Me cobraron después de cancelar",
+                "Di de baja la cuenta el {date} y este mes ha vuelto a llegar un cargo de {amount} €.",
+            ),
+        ],
+        "en": [
+            (
                 "Refund request for order {order}",
-                "Refund after cancellation",
+                "We cancelled our subscription on {date} but were still charged {amount} EUR. Please refund order "
+                "{order}.",
+            ),
+            (
                 "Refund still pending",
-                "Charged after I cancelled",
-            ],
-            "bodies": [
-                "We cancelled our subscription on {date} but were still charged {amount} EUR. Please refund "
-                "order {order}.",
                 "Two weeks ago you confirmed a refund of {amount} EUR and we still don't see it on our account.",
+            ),
+            (
+                "Refund for the wrong plan",
                 "We bought the yearly plan by mistake instead of the monthly one. Can you refund the difference?",
-            ],
+            ),
+            (
+                "Charged after I cancelled",
+                "I closed the account on {date} and this month another charge of {amount} EUR came through.",
+            ),
+        ],
+        "replies": {
+            "es": {
+                "solve": ["Hemos tramitado el reembolso de {amount} €; lo verás en tu cuenta en 3-5 días hábiles."],
+            },
+            "en": {
+                "solve": [
+                    "We've processed the {amount} EUR refund; you'll see it on your account in 3-5 business days."
+                ],
+            },
         },
     },
     "billing.plan": {
         "tags": ["plan", "upgrade"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "Queremos pasar al plan {plan}",
-                "Bajar de plan al terminar el contrato",
-                "Precio del plan {plan}",
-                "Ampliar el plan para más agentes",
-            ],
-            "bodies": [
                 "Estamos creciendo y nos interesa el plan {plan}. ¿Se puede cambiar a mitad de mes? "
                 "¿Cómo se prorratea?",
+            ),
+            (
+                "Bajar de plan al terminar el contrato",
                 "Al terminar el contrato queremos bajar al plan básico. ¿Perderemos el historial de tickets?",
+            ),
+            (
+                "¿Qué incluye el plan {plan}?",
                 "¿Qué incluye exactamente el plan {plan}? Nos interesan sobre todo los informes y WhatsApp.",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "Ampliar el plan para más agentes",
+                "Vamos a pasar de 5 a {count} agentes. ¿Nos conviene cambiar de plan?",
+            ),
+        ],
+        "en": [
+            (
                 "We want to move to the {plan} plan",
-                "Downgrade when our contract ends",
-                "Pricing for {plan}",
-                "Upgrade our plan for more agents",
-            ],
-            "bodies": [
                 "We're growing and interested in the {plan} plan. Can we switch mid-month? How is it prorated?",
+            ),
+            (
+                "Downgrade when our contract ends",
                 "When our contract ends we want to move to the basic plan. Will we lose our ticket history?",
+            ),
+            (
+                "What does the {plan} plan include?",
                 "What exactly does the {plan} plan include? We mostly care about reports and WhatsApp.",
-            ],
+            ),
+            ("Upgrade our plan for more agents", "We're going from 5 to {count} agents. Should we change plans?"),
+        ],
+        "replies": {
+            "es": {
+                "first": ["¡Gracias por tu interés! Te preparo una propuesta con el prorrateo y te la envío hoy."],
+                "solve": ["Listo: el cambio de plan está aplicado y el prorrateo aparecerá en la próxima factura."],
+            },
+            "en": {
+                "first": ["Thanks for your interest! I'll put together a quote with the proration and send it today."],
+                "solve": ["Done: the plan change is live and the proration will show on your next invoice."],
+            },
         },
     },
     "technical.bugs": {
         "tags": ["error", "bug"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "Error {error} al guardar un ticket",
+                "Al guardar un ticket aparece «{error}» y se pierden los cambios. Nos pasa a varios agentes desde "
+                "ayer, con {browser}.",
+            ),
+            (
                 "Los adjuntos no se descargan",
-                "La bandeja no se actualiza",
-                "Error al exportar el informe de {report}",
-                "Los correos salen con caracteres raros",
-                "El botón de responder no hace nada",
-                "Se duplican los mensajes en {module}",
-            ],
-            "bodies": [
-                "Al guardar un ticket aparece «{error}» y se pierden los cambios. Nos pasa a varios agentes "
-                "desde ayer, con {browser}.",
                 "Los adjuntos de los clientes aparecen en el ticket pero al descargarlos sale un archivo vacío.",
+            ),
+            (
+                "Error al exportar el informe de {report}",
                 "Cuando exportamos el informe de {report} a CSV, las tildes salen mal (Ã¡, Ã©…). "
                 "¿Es un problema de codificación?",
+            ),
+            (
+                "Se duplican los mensajes en {module}",
                 "En {module} cada mensaje del cliente aparece dos veces. Adjunto una captura de pantalla.",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "La bandeja no se actualiza",
+                "La bandeja de entrada no muestra los tickets nuevos hasta que recargamos la página a mano.",
+            ),
+        ],
+        "en": [
+            (
                 "Error {error} when saving a ticket",
+                'When saving a ticket we get "{error}" and lose our changes. Several agents have seen it since '
+                "yesterday, on {browser}.",
+            ),
+            (
                 "Attachments won't download",
-                "Inbox doesn't refresh",
-                "Error exporting the {report} report",
-                "Emails go out with garbled characters",
-                "Reply button does nothing",
-                "Messages duplicated in {module}",
-            ],
-            "bodies": [
-                'When saving a ticket we get "{error}" and lose our changes. Several agents have seen it '
-                "since yesterday, on {browser}.",
                 "Customer attachments show up on the ticket but downloading them gives an empty file.",
-                "When we export the {report} report to CSV, accented characters come out broken. "
-                "Is it an encoding problem?",
+            ),
+            (
+                "Error exporting the {report} report",
+                "When we export the {report} report to CSV, accented characters come out broken. Is it an "
+                "encoding problem?",
+            ),
+            (
+                "Messages duplicated in {module}",
                 "In {module} every customer message shows up twice. Screenshot attached.",
-            ],
-        },
+            ),
+            ("Inbox doesn't refresh", "The inbox doesn't show new tickets until we reload the page by hand."),
+        ],
     },
     "technical.integrations": {
         "tags": ["api", "integracion", "webhook"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "La integración con {integration} dejó de funcionar",
-                "El webhook devuelve 401",
-                "Límite de peticiones de la API",
-                "¿Cómo creo tickets desde nuestra web?",
-                "Error al conectar el buzón de correo",
-            ],
-            "bodies": [
                 "Desde el día {date} la integración con {integration} no sincroniza. En los registros vemos «{error}».",
+            ),
+            (
+                "El webhook devuelve 401",
                 "Nuestro webhook recibe un 401 en cada evento. Hemos regenerado el token y sigue igual.",
+            ),
+            (
+                "Límite de peticiones de la API",
                 "Estamos importando tickets históricos por la API y recibimos 429 a los pocos minutos. "
                 "¿Cuál es el límite?",
+            ),
+            (
+                "¿Cómo creo tickets desde nuestra web?",
                 "Queremos crear tickets desde el formulario de contacto de nuestra web. ¿Hay algún ejemplo?",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "Error al conectar el buzón de correo",
+                "Al conectar nuestro buzón por IMAP sale «{error}». El usuario y la contraseña son correctos.",
+            ),
+        ],
+        "en": [
+            (
                 "{integration} integration stopped working",
-                "Webhook returns 401",
-                "API rate limit",
-                "How do I create tickets from our website?",
-                "Can't connect our mailbox",
-            ],
-            "bodies": [
                 'Since {date} the {integration} integration doesn\'t sync. Our logs show "{error}".',
+            ),
+            (
+                "Webhook returns 401",
                 "Our webhook gets a 401 on every event. We regenerated the token and nothing changed.",
-                "We're importing historical tickets through the API and get 429 after a few minutes. "
-                "What is the limit?",
+            ),
+            (
+                "API rate limit",
+                "We're importing historical tickets through the API and get 429 after a few minutes. What is "
+                "the limit?",
+            ),
+            (
+                "How do I create tickets from our website?",
                 "We'd like to create tickets from our website's contact form. Is there an example?",
-            ],
-        },
+            ),
+            (
+                "Can't connect our mailbox",
+                'Connecting our mailbox over IMAP fails with "{error}". The username and password are right.',
+            ),
+        ],
     },
     "technical.performance": {
         "tags": ["rendimiento", "lentitud"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "La plataforma va muy lenta",
+                "Desde el lunes todo tarda muchísimo en cargar. Somos {count} agentes trabajando a la vez.",
+            ),
+            (
                 "Tarda mucho en cargar la vista de tickets",
+                "La vista de tickets tarda más de diez segundos en abrir, sobre todo la de «Sin asignar».",
+            ),
+            (
                 "Los informes no terminan de cargar",
-                "Lentitud en horas punta",
-            ],
-            "bodies": [
-                "Desde el lunes la vista de tickets tarda más de diez segundos en cargar. Somos {count} agentes "
-                "trabajando a la vez.",
                 "El informe mensual se queda cargando y al final da error. Antes tardaba unos segundos.",
-                "Entre las 10 y las 12 todo va lentísimo, sobre todo {module}.",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            ("Lentitud en horas punta", "Entre las 10 y las 12 todo va lentísimo, sobre todo {module}."),
+        ],
+        "en": [
+            (
                 "The platform is very slow",
+                "Since Monday everything takes ages to load. There are {count} of us working at the same time.",
+            ),
+            (
                 "Ticket view takes ages to load",
+                'The ticket view takes over ten seconds to open, especially "Unassigned".',
+            ),
+            (
                 "Reports never finish loading",
-                "Slow during peak hours",
-            ],
-            "bodies": [
-                "Since Monday the ticket view takes over ten seconds to load. There are {count} of us working "
-                "at the same time.",
                 "The monthly report keeps loading and then fails. It used to take a few seconds.",
-                "Between 10 and 12 everything is very slow, especially {module}.",
-            ],
-        },
+            ),
+            ("Slow during peak hours", "Between 10 and 12 everything is very slow, especially {module}."),
+        ],
     },
     "general": {
         "tags": ["consulta", "como-se-hace"],
-        "es": {
-            "subjects": [
+        "es": [
+            (
                 "¿Cómo configuro las respuestas automáticas?",
-                "Duda sobre los horarios de atención",
-                "¿Se pueden fusionar tickets?",
-                "¿Cómo añado una firma a los correos?",
-                "Consulta sobre el widget de chat",
-                "¿Dónde veo las estadísticas del equipo?",
-                "¿Podemos usar nuestro propio dominio?",
-            ],
-            "bodies": [
                 "Queremos que los clientes reciban una respuesta automática fuera de horario. ¿Dónde se configura?",
+            ),
+            (
+                "¿Cómo añado una firma a los correos?",
                 "¿Es posible que cada agente tenga su propia firma en los correos? No encuentro la opción.",
+            ),
+            (
+                "Consulta sobre el widget de chat",
                 "Nos gustaría poner el chat en nuestra web. ¿Hace falta instalar algo o basta con copiar un código?",
+            ),
+            (
+                "¿Dónde veo las estadísticas del equipo?",
                 "¿Dónde puedo ver cuántos tickets ha resuelto cada agente este mes?",
-            ],
-        },
-        "en": {
-            "subjects": [
+            ),
+            (
+                "¿Se pueden fusionar tickets?",
+                "A veces un cliente nos escribe dos veces por lo mismo. ¿Se pueden unir los dos tickets en uno?",
+            ),
+            (
+                "Duda sobre los horarios de atención",
+                "¿Se puede configurar un horario distinto para el chat y para el correo?",
+            ),
+        ],
+        "en": [
+            (
                 "How do I set up auto-replies?",
-                "Question about business hours",
-                "Can tickets be merged?",
-                "How do I add an email signature?",
-                "Question about the chat widget",
-                "Where can I see team statistics?",
-                "Can we use our own domain?",
-            ],
-            "bodies": [
                 "We'd like customers to get an automatic reply outside business hours. Where is that set up?",
+            ),
+            (
+                "How do I add an email signature?",
                 "Can each agent have their own email signature? I can't find the option.",
+            ),
+            (
+                "Question about the chat widget",
                 "We'd like to add the chat to our website. Do we need to install anything or just paste a snippet?",
-                "Where can I see how many tickets each agent solved this month?",
-            ],
+            ),
+            ("Where can I see team statistics?", "Where can I see how many tickets each agent solved this month?"),
+            (
+                "Can tickets be merged?",
+                "Sometimes a customer writes twice about the same thing. Can we merge the two tickets?",
+            ),
+            ("Question about business hours", "Can chat and email have different business hours?"),
+        ],
+        "replies": {
+            "es": {
+                "first": [
+                    "¡Buena pregunta! Te explico: está en Ajustes. ¿Me dices qué plan tenéis para "
+                    "indicarte los pasos exactos?"
+                ],
+                "solve": [
+                    "Te dejo los pasos: Ajustes → Canales → Correo → Respuestas automáticas. "
+                    "Con eso queda configurado.",
+                    "Lo tienes en Informes → Equipo; puedes filtrar por agente y por mes.",
+                ],
+            },
+            "en": {
+                "first": [
+                    "Good question! It's under Settings. Which plan are you on, so I can give you the exact steps?"
+                ],
+                "solve": [
+                    "Here are the steps: Settings → Channels → Email → Auto-replies. That sets it up.",
+                    "It's under Reports → Team; you can filter by agent and by month.",
+                ],
+            },
         },
     },
     "general.feedback": {
         "tags": ["sugerencia", "feature-request"],
-        "es": {
-            "subjects": [
-                "Sugerencia: modo oscuro",
+        "es": [
+            ("Sugerencia: modo oscuro", "Muchos agentes trabajan de noche. ¿Tenéis previsto un modo oscuro?"),
+            (
                 "Estaría bien poder programar respuestas",
-                "Propuesta: plantillas por equipo",
-                "Nos falta un informe de {report}",
-                "Sugerencia para la app móvil",
-            ],
-            "bodies": [
                 "Sería muy útil poder programar una respuesta para que salga a una hora concreta.",
+            ),
+            (
+                "Propuesta: plantillas por equipo",
                 "Nos encantaría tener plantillas de respuesta separadas por equipo. Ahora todos vemos todas.",
-                "Echamos en falta un informe de {report} por semana. ¿Está previsto?",
-                "En la app móvil no se pueden ver los adjuntos. ¿Lo vais a añadir?",
-            ],
-        },
-        "en": {
-            "subjects": [
-                "Suggestion: dark mode",
+            ),
+            ("Nos falta un informe de {report}", "Echamos en falta un informe de {report} por semana. ¿Está previsto?"),
+            ("Sugerencia para la app móvil", "En la app móvil no se pueden ver los adjuntos. ¿Lo vais a añadir?"),
+        ],
+        "en": [
+            ("Suggestion: dark mode", "Many of our agents work nights. Is a dark mode planned?"),
+            (
                 "It would be great to schedule replies",
-                "Idea: per-team templates",
-                "We're missing a {report} report",
-                "Suggestion for the mobile app",
-            ],
-            "bodies": [
                 "It would be really useful to schedule a reply to go out at a specific time.",
-                "We'd love reply templates per team. Right now everyone sees all of them.",
-                "We miss a weekly {report} report. Is it on the roadmap?",
-                "Attachments can't be opened in the mobile app. Will you add that?",
-            ],
+            ),
+            ("Idea: per-team templates", "We'd love reply templates per team. Right now everyone sees all of them."),
+            ("We're missing a {report} report", "We miss a weekly {report} report. Is it on the roadmap?"),
+            ("Suggestion for the mobile app", "Attachments can't be opened in the mobile app. Will you add that?"),
+        ],
+        "replies": {
+            "es": {
+                "first": [
+                    "¡Gracias por la sugerencia! La he trasladado al equipo de producto. "
+                    "¿Nos cuentas un poco más cómo lo usaríais?"
+                ],
+                "followup": ["Gracias por el detalle, lo he añadido a la petición."],
+                "solve": [
+                    "He registrado la sugerencia en nuestra hoja de ruta; te avisaremos cuando esté "
+                    "disponible. ¡Gracias!"
+                ],
+            },
+            "en": {
+                "first": [
+                    "Thanks for the suggestion! I've passed it on to the product team. Could you tell us "
+                    "a bit more about how you'd use it?"
+                ],
+                "followup": ["Thanks for the details, I've added them to the request."],
+                "solve": ["I've logged the idea on our roadmap; we'll let you know when it ships. Thanks!"],
+            },
         },
     },
 }

@@ -152,6 +152,7 @@ class Plan:
     rng: random.Random
     dup_of: int | None = None
     incident: Incident | None = None
+    fill: dict[str, Any] = field(default_factory=dict)  # placeholder values of its messages
 
     @property
     def language(self) -> str:
@@ -628,10 +629,9 @@ class DemoLoader:
             subject = rng.choice(plan.incident.spec["children"][language])
             body = subject + (". ¿Sabéis algo?" if language == "es" else ". Do you know anything?")
         else:
-            topic = data.TOPICS[plan.topic][language]
-            fill = self._fill(rng, language, plan.at, values)
-            subject = rng.choice(topic["subjects"]).format_map(fill)
-            body = rng.choice(topic["bodies"]).format_map(fill)
+            plan.fill = self._fill(rng, language, plan.at, values)
+            subject, body = rng.choice(data.TOPICS[plan.topic][language])
+            subject, body = subject.format_map(plan.fill), body.format_map(plan.fill)
         if plan.channel in MESSAGING:
             return subject, body
         if plan.channel == Channel.PHONE:
@@ -643,7 +643,12 @@ class DemoLoader:
     def _agent_text(self, plan: Plan, ticket: Ticket, agent: User, kind: str) -> str:
         rng, language = plan.rng, plan.language
         first = plan.requester.name.split(" ")[0]
-        body = rng.choice(data.AGENT_REPLY[language][kind])
+        specific = data.TOPICS.get(plan.topic, {}).get("replies", {}).get(language, {}).get(kind)
+        body = rng.choice(specific or data.AGENT_REPLY[language][kind])
+        if "{" in body:
+            if not plan.fill:
+                plan.fill = self._fill(rng, language, clock.now(), dict(ticket.custom_fields or {}))
+            body = body.format_map(plan.fill)
         if ticket.channel in MESSAGING:
             return body
         if language == "es":

@@ -281,10 +281,9 @@ class BenchData:
         channel = rng.choices(channels, channel_weights)[0]
         priorities, priority_weights = _weights(PRIORITIES)
         team, agents = rng.choice(teams)
-        topic = rng.choice(list(data.TOPICS.values()))[language]
         fill = _Fill(rng)
-        subject = rng.choice(topic["subjects"]).format_map(fill)
-        body = rng.choice(topic["bodies"]).format_map(fill)
+        subject, body = rng.choice(rng.choice(list(data.TOPICS.values()))[language])
+        subject, body = subject.format_map(fill), body.format_map(fill)
         updated = min(self.now, created + timedelta(minutes=rng.randint(5, 60 * 24 * 10)))
         answered = status != Status.NEW
         solved = status in (Status.SOLVED, Status.CLOSED)
