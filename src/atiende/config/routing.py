@@ -4,4 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from atiende.tickets.consumers import TicketConsumer
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/tickets/<int:ticket_id>/", TicketConsumer.as_asgi()),
+]

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "atiende.contacts",
     "atiende.tickets",
     "atiende.api",
+    "atiende.web",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atiende.web.middleware.UserPreferencesMiddleware",  # the user's language and time zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -179,7 +181,13 @@ if TESTING and not env_bool("ATIENDE_TEST_REAL_TASKS"):
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+# Password reset, sign-in and activation links: signed, single-use, expiring (seconds).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("ATIENDE_PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+ATIENDE_SIGN_IN_LINK_TIMEOUT = int(os.environ.get("ATIENDE_SIGN_IN_LINK_TIMEOUT", str(15 * 60)))
+ATIENDE_ACTIVATION_TIMEOUT = int(os.environ.get("ATIENDE_ACTIVATION_TIMEOUT", str(2 * 24 * 60 * 60)))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

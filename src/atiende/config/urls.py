@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("atiende.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("atiende.web.urls")),  # web UI: sign-in, agent workspace, portal
 ]
 
 handler404 = "atiende.core.api.errors.not_found"

@@ -313,3 +313,35 @@ class TicketHistory(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.field}"
+
+
+class SavedView(models.Model):
+    """A ticket list an agent saved in the workspace: filters, sort and columns.
+
+    ``filters`` holds TicketFilterSet parameters (the same ones the API takes,
+    ``cf_<key>`` for custom fields); personal when ``team`` is empty, otherwise shared
+    with the members of that team.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner")
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views",
+        verbose_name=_("shared with team"),
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    ordering = models.CharField(_("sort"), max_length=32, default="-updated_at")
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["position", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

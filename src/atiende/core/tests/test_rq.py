@@ -60,7 +60,6 @@ def rq_queue() -> Iterator[str]:
 def test_deliver_event_runs_through_rq_and_a_burst_worker(rq_queue: str, subscriber: Any) -> None:
     import django_rq
     from django_tasks_rq import Job
-    from rq import SimpleWorker
 
     calls: list[str] = []
     subscriber(PING_TYPE, handler=lambda event: calls.append(str(event.pk)))
@@ -72,7 +71,7 @@ def test_deliver_event_runs_through_rq_and_a_burst_worker(rq_queue: str, subscri
     assert calls == []  # queued in Redis, not run
 
     # A real RQ worker (in this process, so it sees this test's transaction).
-    worker = django_rq.get_worker(rq_queue, job_class=Job, worker_class=SimpleWorker)
+    worker = django_rq.get_worker(rq_queue, job_class=Job, worker_class="rq.SimpleWorker")
     assert worker.work(burst=True) is True
 
     assert calls == [str(row.pk)]

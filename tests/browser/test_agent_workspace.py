@@ -1,0 +1,74 @@
+"""An agent signs in, opens a view, replies, adds a note and changes the status."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from atiende.accounts.choices import Role
+from atiende.accounts.tests.factories import PASSWORD, make_team, make_user
+from atiende.contacts.tests.factories import make_contact
+from atiende.tickets.models import Ticket
+from atiende.tickets.tests.factories import make_ticket
+
+
+def test_agent_replies_adds_a_note_and_changes_status(new_page, screenshot, sign_in) -> None:
+    team = make_team(name="Soporte")
+    agent = make_user(role=Role.AGENT, name="Ana Agent", email="ana@desk.test", teams=[team], language="en")
+    requester = make_contact(name="Carla Cliente", email="carla@customer.test")
+    for n in range(3):
+        make_ticket(requester=requester, team=team, subject=f"Older problem {n}")
+    ticket = make_ticket(requester=requester, team=team, subject="Printer on fire", body="It smokes.")
+
+    page = new_page()
+    page.goto("/login/")
+    screenshot(page, "sign-in")
+    sign_in(page, agent.email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/agent/views/mine/$"))
+
+    page.locator(".sidebar a.view[data-view=open]").click()
+    expect(page.locator("h1")).to_have_text("All open")
+    expect(page.locator(".sidebar [data-count=open]")).to_have_text("4")
+    expect(page.locator("table.tickets tbody tr[data-row]")).to_have_count(4)
+    screenshot(page, "agent-list")
+
+    # Keyboard: j moves to the first row (the newest ticket), Enter opens it.
+    page.keyboard.press("j")
+    expect(page.locator("tr.is-current")).to_have_attribute("data-number", str(ticket.number))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/agent/tickets/{ticket.number}/$"))
+    expect(page.locator("#ticket-subject")).to_have_text("Printer on fire")
+
+    # A public reply.
+    page.fill("#reply_body", "We are sending a technician.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".messages")).to_contain_text("Reply sent.")
+    expect(page.locator("#timeline .msg--agent").last).to_contain_text("We are sending a technician.")
+
+    # An internal note (keyboard "n" switches the composer to a note).
+    page.locator("body").click()
+    page.keyboard.press("n")
+    expect(page.locator("#composer")).to_have_class(re.compile("is-note"))
+    page.fill("#reply_body", "Customer is VIP, keep an eye on it.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".messages")).to_contain_text("Internal note added.")
+    expect(page.locator("#timeline .msg--note")).to_contain_text("Customer is VIP")
+
+    # Status: pending, through the side panel.
+    page.select_option("#id_status", "pending")
+    page.get_by_role("button", name="Save fields").click()
+    expect(page.locator(".messages")).to_contain_text("Ticket updated.")
+    expect(page.locator(".ticket-title .badge").first).to_have_text("Pending")
+    expect(page.locator("#timeline .change").last).to_contain_text("Pending")
+    screenshot(page, "agent-ticket")
+
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.status == "pending"
+    assert list(ticket.messages.values_list("kind", flat=True)) == ["reply", "reply", "note"]
+
+    # Shortcuts help.
+    page.locator("body").click()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-help")).to_be_visible()
+    screenshot(page, "shortcuts-help")
