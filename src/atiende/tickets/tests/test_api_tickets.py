@@ -403,18 +403,18 @@ def test_cursor_pagination_walks_every_ticket_once_sorted_by_priority(admin: Any
     assert urgent == sorted(urgent, reverse=True)
 
 
-@pytest.mark.parametrize("ordering", ["created_at", "-updated_at", "number", "-status_changed_at", "priority", "id"])
-def test_every_ordering_walks_without_duplicates(admin: Any, ordering: str) -> None:
+def test_every_ordering_walks_without_duplicates(admin: Any) -> None:
     for p in ["low", "high", "normal", "high", "low", "urgent", "normal"]:
         make_ticket(priority=p)
     client = client_for(admin)
-    ids: list[int] = []
-    url: str | None = f"{API}/tickets/?ordering={ordering}&page_size=2"
-    while url:
-        body = client.get(url).json()
-        ids.extend(row["id"] for row in body["results"])
-        url = body["next"]
-    assert len(ids) == len(set(ids)) == 7
+    for ordering in ["created_at", "-updated_at", "number", "-status_changed_at", "priority", "id"]:
+        ids: list[int] = []
+        url: str | None = f"{API}/tickets/?ordering={ordering}&page_size=2"
+        while url:
+            body = client.get(url).json()
+            ids.extend(row["id"] for row in body["results"])
+            url = body["next"]
+        assert len(ids) == len(set(ids)) == 7, ordering
 
 
 def test_customer_ticket_json_is_reduced() -> None:
