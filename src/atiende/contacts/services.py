@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,13 @@ def _state(contact: Contact) -> dict[str, Any]:
         "notes": contact.notes,
         "user_id": contact.user_id,
     }
+
+
+def _check_time_zone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": _("Unknown time zone.")}) from None
 
 
 @transaction.atomic
@@ -65,6 +73,8 @@ def create_contact(
                 organization = organization_for_email(value)
                 if organization is not None:
                     break
+    if time_zone:
+        _check_time_zone(time_zone)
     if user is not None and Contact.objects.filter(user=user).exists():
         raise ValidationError({"user": _("This user already has a contact record.")})
     now = clock.now()
@@ -113,6 +123,10 @@ def update_contact(*, actor: User | None, contact: Contact, **fields: Any) -> Co
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed.")})
+    if fields.get("time_zone"):
+        _check_time_zone(fields["time_zone"])
+    if fields.get("language") and fields["language"] not in ("es", "en"):
+        raise ValidationError({"language": _("Choose es or en.")})
     before = _state(contact)
     for key, value in fields.items():
         setattr(contact, key, value)

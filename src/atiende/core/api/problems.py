@@ -7,6 +7,7 @@ so a client can point at the offending input.
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -82,8 +83,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         body = problem_body(response.status_code, detail=str(api_exc.detail), code=code)
         wait = getattr(exc, "wait", None)
         if isinstance(exc, exceptions.Throttled) and wait is not None:
-            body["retry_after"] = int(wait) + 1
-            response["Retry-After"] = str(int(wait) + 1)
+            seconds = max(1, math.ceil(wait))
+            body["retry_after"] = seconds
+            response["Retry-After"] = str(seconds)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

@@ -104,7 +104,7 @@ def create_ticket(
     if status == Status.CLOSED:
         raise ValidationError({"status": _("A new ticket cannot be closed.")})
     fields = cf.validate(
-        category=category, current={}, changes=dict(custom_fields or {}), allow_agent_only=is_agent
+        category=category, current={}, changes=dict(custom_fields or {}), allow_agent_only=actor is None or is_agent
     )
     now = clock.now()
     ticket = Ticket.objects.create(
