@@ -9,6 +9,7 @@ v1 = [
     path("", include("atiende.accounts.api.urls")),
     path("", include("atiende.contacts.api.urls")),
     path("", include("atiende.tickets.api.urls")),
+    path("", include("atiende.channels.api.urls")),
 ]
 
 urlpatterns = [

@@ -33,6 +33,10 @@ PASS_THROUGH = {
     "scheduler": "The periodic-job scheduler (one active at a time, by a database lease).",
     "demo": "Load the demo data (deterministic, bilingual).",
     "bench-data": "Generate benchmark data (atiende bench-data --tickets N).",
+    "smtpd": "The inbound SMTP server for the email inboxes (atiende smtpd --host H --port P).",
+    "ingest-eml": "Import .eml files, directories or mboxes; --replay runs quarantined email again.",
+    "fetch-mail": "Fetch IMAP mail of the inboxes once (the scheduler does it every minute).",
+    "rotate-credentials": "Re-encrypt stored channel credentials with the first ATIENDE_ENCRYPTION_KEYS key.",
 }
 
 
@@ -378,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated proxy addresses trusted with --proxy-headers (default: $FORWARDED_ALLOW_IPS or 127.0.0.1)",
     )
 
-    for name in ("worker", "scheduler", "demo"):
+    for name in ("worker", "scheduler", "demo", "smtpd", "ingest-eml", "fetch-mail", "rotate-credentials"):
         sub.add_parser(name, help=PASS_THROUGH[name], add_help=False)
 
     admin = sub.add_parser("createadmin", help="Create an administrator.")

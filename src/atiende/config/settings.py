@@ -70,10 +70,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "atiende.core",
     "atiende.accounts",
     "atiende.contacts",
     "atiende.tickets",
+    "atiende.channels",
     "atiende.api",
     "atiende.web",
 ]
@@ -245,6 +247,27 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "atiende <soporte@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Email channel (atiende.channels; every default is in channels/conf.py, documented in the README).
+ATIENDE_EMAIL_MAX_BYTES = int(os.environ.get("ATIENDE_EMAIL_MAX_BYTES", str(50 * 1024 * 1024)))
+ATIENDE_EMAIL_SMTPD_MAX_BYTES = int(os.environ.get("ATIENDE_EMAIL_SMTPD_MAX_BYTES", str(100 * 1024 * 1024)))
+ATIENDE_EMAIL_NON_PARTICIPANT = os.environ.get("ATIENDE_EMAIL_NON_PARTICIPANT", "new_ticket")
+ATIENDE_EMAIL_AUTOACK_LIMIT = int(os.environ.get("ATIENDE_EMAIL_AUTOACK_LIMIT", "3"))
+ATIENDE_IMAP_POLL_SECONDS = int(os.environ.get("ATIENDE_IMAP_POLL_SECONDS", "60"))
+ATIENDE_IMAP_STALL_SECONDS = int(os.environ.get("ATIENDE_IMAP_STALL_SECONDS", "900"))
+ATIENDE_MAIL_ALLOW_PRIVATE_HOSTS = env_bool("ATIENDE_MAIL_ALLOW_PRIVATE_HOSTS", default=not PRODUCTION)
+ATIENDE_EMAIL_TLS_CA_FILE = os.environ.get("ATIENDE_EMAIL_TLS_CA_FILE", "")
+ATIENDE_SES_TOPIC_ARNS = env_list("ATIENDE_SES_TOPIC_ARNS")
+# Provider webhooks (django-anymail): basic auth "user:password" and Mailgun's signing key.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET"),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+        "BREVO_API_KEY": os.environ.get("BREVO_API_KEY", ""),
+    }.items()
+    if value
+}
 
 # --- REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {

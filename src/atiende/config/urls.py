@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include("atiende.api.urls")),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("atiende.channels.urls")),  # provider webhooks (email)
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("atiende.web.urls")),  # web UI: sign-in, agent workspace, portal
 ]

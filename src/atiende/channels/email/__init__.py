@@ -1,0 +1,1 @@
+"""The email driver: parsing, detection, threading, the intake pipeline and delivery."""

@@ -1,0 +1,92 @@
+"""The automatic acknowledgement of a new ticket, with its number, rate-limited per sender.
+
+Only for mail written by a person (the pipeline never acknowledges automatic mail), at
+most ``ATIENDE_EMAIL_AUTOACK_LIMIT`` per sender per ``ATIENDE_EMAIL_AUTOACK_WINDOW``
+seconds, never to a suppressed address. The mail carries ``Auto-Submitted:
+auto-generated`` so well-behaved systems do not answer it (see :mod:`.sending`).
+
+Templates come from the inbox (Spanish and English); the placeholders ``{number}``,
+``{subject}``, ``{name}`` and ``{inbox}`` are replaced — by plain substitution, never
+``str.format``, because an administrator's template must not reach Python attributes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from atiende.channels import conf
+from atiende.channels.choices import OutboundKind
+from atiende.channels.email.bounces import is_suppressed
+from atiende.channels.email.compose import create_outbound, email_of, subject_for
+from atiende.channels.email.parse import ParsedEmail
+from atiende.channels.models import Inbox, OutboundEmail
+from atiende.contacts.models import Contact
+from atiende.core import clock
+from atiende.tickets.models import Ticket
+
+
+def default_subject() -> str:
+    return _("We received your request [#{number}]: {subject}")
+
+
+def default_body() -> str:
+    return _(
+        "Hello {name},\n\n"
+        "Thank you for writing to us. We have received your request and opened ticket #{number}: “{subject}”.\n"
+        "An agent will answer you soon. To add anything, reply to this email and keep the number "
+        "[#{number}] in the subject.\n\n"
+        "{inbox}"
+    )
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def templates(inbox: Inbox, language: str) -> tuple[str, str]:
+    lang = "en" if language.startswith("en") else "es"
+    subject = getattr(inbox, f"autoack_subject_{lang}") or ""
+    body = getattr(inbox, f"autoack_body_{lang}") or ""
+    with override(lang):
+        return subject or default_subject(), body or default_body()
+
+
+def over_limit(address: str) -> bool:
+    window = clock.now() - timedelta(seconds=conf.get("ATIENDE_EMAIL_AUTOACK_WINDOW"))
+    sent = OutboundEmail.objects.filter(kind=OutboundKind.AUTO_ACK, recipient=address, created_at__gte=window).count()
+    return sent >= conf.get("ATIENDE_EMAIL_AUTOACK_LIMIT")
+
+
+def queue(*, inbox: Inbox, ticket: Ticket, contact: Contact, parsed: ParsedEmail) -> OutboundEmail | None:
+    if not inbox.autoack_enabled:
+        return None
+    address = (email_of(contact) or "").lower()
+    if not address or is_suppressed(address) or over_limit(address):
+        return None
+    language = contact.language or inbox.language
+    subject_template, body_template = templates(inbox, language)
+    values = {
+        "number": str(ticket.number),
+        "subject": ticket.subject,
+        "name": contact.name or address,
+        "inbox": inbox.name,
+    }
+    subject = render(subject_template, values)
+    if f"[#{ticket.number}]" not in subject:
+        subject = subject_for(ticket) if not subject.strip() else f"{subject} [#{ticket.number}]"
+    references = [parsed.message_id] if parsed.message_id else []
+    return create_outbound(
+        kind=OutboundKind.AUTO_ACK,
+        inbox=inbox,
+        ticket=ticket,
+        to=[address],
+        subject=subject,
+        body_text=render(body_template, values),
+        in_reply_to=parsed.message_id,
+        references=references,
+    )

@@ -1,0 +1,171 @@
+"""Step 1 of the intake: store the raw message and its dedupe key, then let the source go.
+
+:func:`receive` returns only after the database commit, so every driver acknowledges its
+source (IMAP flag or move, SMTP ``250``, HTTP ``200`` to a provider) after it returns
+and never before. Processing happens afterwards (a task, or inline for ``ingest-eml``);
+a message that was stored but not processed — a worker killed in between — is picked up
+again by the sweeper, and a source that re-delivers gets the stored row back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from django.db import IntegrityError, transaction
+
+from atiende.channels import conf
+from atiende.channels.choices import Outcome
+from atiende.channels.email import rawstore
+from atiende.channels.email.parse import ParsedEmail, iter_addresses, parse_headers_only
+from atiende.channels.email.text import header_text
+from atiende.channels.models import InboundEmail, Inbox
+from atiende.core import clock
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Received:
+    inbound: InboundEmail
+    created: bool  # False: the same message was stored before (a re-delivery)
+
+
+def base_address(address: str) -> str:
+    """``local+tag@Domain`` → ``local@domain``."""
+    local, _, domain = (address or "").strip().strip("<>").lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if local else ""
+
+
+def inbox_for(addresses: Iterable[str]) -> Inbox | None:
+    wanted = [a for a in dict.fromkeys(base_address(a) for a in addresses) if a]
+    if not wanted:
+        return None
+    found = {i.address.lower(): i for i in Inbox.objects.filter(address__in=wanted, is_active=True)}
+    for address in wanted:
+        if address in found:
+            return found[address]
+    return None
+
+
+def default_inbox() -> Inbox | None:
+    return Inbox.objects.filter(is_active=True, is_default=True).order_by("id").first()
+
+
+def resolve_inbox(parsed: ParsedEmail, recipients: Sequence[str]) -> Inbox | None:
+    return inbox_for(recipients) or inbox_for(a.address for a in iter_addresses(parsed)) or default_inbox()
+
+
+def dedupe_key(message_id: str, sha256: str) -> str:
+    return f"mid:{message_id}" if message_id else f"sha256:{sha256}"
+
+
+def receive(
+    *,
+    source: str,
+    raw: bytes | IO[bytes],
+    inbox: Inbox | None = None,
+    recipients: Sequence[str] = (),
+    envelope_sender: str = "",
+    source_ref: str = "",
+    enqueue: bool = True,
+) -> Received:
+    """Store ``raw`` durably for ``inbox`` (found from the recipients when not given)."""
+    with rawstore.spool(raw) as spooled:
+        headers = parse_headers_only(spooled.file, header_limit=conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES"))
+        if inbox is None:
+            inbox = resolve_inbox(headers, recipients)
+        path = rawstore.save(spooled)
+        return _record(
+            source=source,
+            inbox=inbox,
+            headers=headers,
+            path=path,
+            sha256=spooled.sha256,
+            size=spooled.size,
+            recipients=recipients,
+            envelope_sender=envelope_sender,
+            source_ref=source_ref,
+            enqueue=enqueue,
+        )
+
+
+@transaction.atomic
+def _record(
+    *,
+    source: str,
+    inbox: Inbox | None,
+    headers: ParsedEmail,
+    path: str,
+    sha256: str,
+    size: int,
+    recipients: Sequence[str],
+    envelope_sender: str,
+    source_ref: str,
+    enqueue: bool,
+) -> Received:
+    key = dedupe_key(headers.message_id, sha256)
+    fields = {
+        "inbox": inbox,
+        "source": source,
+        "source_ref": source_ref[:500],
+        "envelope_sender": header_text(envelope_sender, limit=320),
+        "envelope_recipients": [header_text(r, limit=320) for r in recipients][:100],
+        "raw_path": path,
+        "raw_sha256": sha256,
+        "raw_size": size,
+        "message_id": headers.message_id,
+        "thread_index": headers.thread_index,
+        "from_address": headers.from_.key[:320] if headers.from_ else "",
+        "subject": headers.subject[:255],
+        "received_at": clock.now(),
+    }
+    existing = _existing(inbox, key)
+    if existing is not None:
+        if existing.raw_sha256 == sha256:
+            return Received(existing, created=False)
+        # Same Message-ID, different bytes (another route added its trace headers):
+        # keep it, as a duplicate of the first, and never process it into a ticket.
+        dup_key = f"{key}#{sha256}"
+        again = _existing(inbox, dup_key)
+        if again is not None:
+            return Received(again, created=False)
+        row = InboundEmail.objects.create(
+            **fields,
+            dedupe_key=dup_key,
+            outcome=Outcome.DUPLICATE,
+            duplicate_of=existing,
+            ticket=existing.ticket,
+            processed_at=clock.now(),
+        )
+        return Received(row, created=True)
+    try:
+        with transaction.atomic():
+            row = InboundEmail.objects.create(**fields, dedupe_key=key)
+    except IntegrityError:
+        # A concurrent receiver stored it first.
+        winner = _existing(inbox, key)
+        if winner is None:
+            raise
+        return Received(winner, created=False)
+    if enqueue:
+        row_id = row.pk
+        transaction.on_commit(lambda: enqueue_processing(row_id))
+    return Received(row, created=True)
+
+
+def _existing(inbox: Inbox | None, key: str) -> InboundEmail | None:
+    qs = InboundEmail.objects.filter(dedupe_key=key)
+    qs = qs.filter(inbox=inbox) if inbox is not None else qs.filter(inbox__isnull=True)
+    return qs.first()
+
+
+def enqueue_processing(inbound_id: int) -> None:
+    from atiende.channels.tasks import process_inbound_email
+
+    try:
+        process_inbound_email.enqueue(inbound_id)
+    except Exception:  # the task backend is down: the sweeper processes it later
+        logger.exception("could not enqueue processing of inbound email %s; the sweeper will", inbound_id)

@@ -1,0 +1,414 @@
+"""Steps 2 to 8 of the intake, run on a message that :mod:`.intake` already stored.
+
+One transaction per message, the steps in this order, each a small function:
+
+1. ``load``      — the stored raw file, parsed and streamed (:mod:`.parse`); oversize
+                   mail is read for its headers only and says so;
+2. ``detect``    — loop, bounce/complaint, auto-reply, automated (:mod:`.detect`);
+3. ``identify``  — the sender's contact (and organization, by domain);
+4. ``thread``    — token, subject tag, Message-IDs, Thread-Index; participants only;
+5. ``deliver``   — a new ticket or a message on the matched one, CCs and followers,
+                   attachments stored by digest, inline images resolved (HTML is
+                   sanitized by the tickets service);
+6. ``display``   — quoted history and signature split off for display;
+7. ``finish``    — outcome recorded, auto-acknowledgement queued, events emitted.
+
+Anything that raises rolls the transaction back and the message is quarantined with
+the reason (and stays replayable); a database that is down is *not* a reason to
+quarantine — the row stays pending and is processed again later.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from atiende.accounts.models import User
+from atiende.channels import conf
+from atiende.channels.choices import MailKind, NonParticipantPolicy, Outcome, QuarantineReason, ThreadReason
+from atiende.channels.email import autoack, bounces, rawstore
+from atiende.channels.email.detect import Verdict, classify
+from atiende.channels.email.identify import copied, identify_sender
+from atiende.channels.email.inline import resolve_cids
+from atiende.channels.email.parse import ParsedEmail, parse, parse_headers_only
+from atiende.channels.email.quoting import split_html, split_text
+from atiende.channels.email.threading import ThreadMatch, find_thread, is_participant
+from atiende.channels.events import EmailBounced, EmailQuarantined, EmailReceived
+from atiende.channels.models import InboundEmail, Inbox
+from atiende.contacts.models import Contact
+from atiende.core import clock
+from atiende.core.events import emit
+from atiende.core.html import html_to_text, sanitize_html
+from atiende.tickets.choices import Channel
+from atiende.tickets.models import Message, Ticket
+from atiende.tickets.services import add_message, create_ticket, update_ticket
+
+logger = logging.getLogger(__name__)
+
+TEMPORARY_ERRORS = (OperationalError, InterfaceError)
+
+
+class Quarantine(Exception):
+    """Stop processing: keep the message in quarantine with this reason."""
+
+    def __init__(self, code: str, detail: str, *, ticket: Ticket | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.ticket = ticket
+
+
+@dataclass
+class _Run:
+    inbound: InboundEmail
+    inbox: Inbox
+    parsed: ParsedEmail
+    verdict: Verdict
+    own_addresses: frozenset[str]
+    oversize: bool = False
+    allow_non_participant: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def own_addresses() -> tuple[frozenset[str], frozenset[str]]:
+    addresses = frozenset(a.lower() for a in Inbox.objects.values_list("address", flat=True))
+    return addresses, frozenset(a.rsplit("@", 1)[-1] for a in addresses)
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+def load(inbound: InboundEmail) -> tuple[ParsedEmail, bool]:
+    """The parsed message, and whether it was too large to read beyond its headers."""
+    header_limit = conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES")
+    limit = conf.get("ATIENDE_EMAIL_MAX_BYTES")
+    with rawstore.open_raw(inbound.raw_path) as handle:
+        if inbound.raw_size > limit:
+            parsed = parse_headers_only(handle, header_limit=header_limit)
+            parsed.text = _(
+                "This email was too large to process (%(size)s; the limit is %(limit)s). The original message "
+                "is kept, and an administrator can download it."
+            ) % {"size": filesizeformat(inbound.raw_size), "limit": filesizeformat(limit)}
+            return parsed, True
+        parsed = parse(
+            handle,
+            max_parts=conf.get("ATIENDE_EMAIL_MAX_PARTS"),
+            text_limit=conf.get("ATIENDE_EMAIL_MAX_TEXT_BYTES"),
+            header_limit=header_limit,
+        )
+    return parsed, False
+
+
+def identify(run: _Run) -> Contact:
+    sender = identify_sender(run.parsed, envelope_sender=run.inbound.envelope_sender, language=run.inbox.language)
+    if sender is None:
+        raise Quarantine(QuarantineReason.NO_SENDER, "no usable address in From, Sender, Reply-To or Return-Path")
+    return sender
+
+
+def over_automated_limit(inbound: InboundEmail) -> bool:
+    """More automatic mail from this sender in the window than allowed (a storm)."""
+    if not inbound.from_address:
+        return False
+    window = clock.now() - timedelta(seconds=conf.get("ATIENDE_EMAIL_AUTOMATED_WINDOW"))
+    recent = (
+        InboundEmail.objects.filter(
+            from_address=inbound.from_address,
+            kind__in=[MailKind.AUTOMATED, MailKind.AUTO_REPLY],
+            received_at__gte=window,
+        )
+        .exclude(pk=inbound.pk)
+        .count()
+    )
+    return recent >= conf.get("ATIENDE_EMAIL_AUTOMATED_LIMIT")
+
+
+def thread(run: _Run, sender: Contact) -> ThreadMatch | None:
+    inbound = run.inbound
+    match = find_thread(run.parsed, recipients=inbound.envelope_recipients, exclude_inbound=inbound.pk)
+    if match is not None and not run.allow_non_participant and not is_participant(sender, match.ticket):
+        detail = f"matched #{match.ticket.number} by {match.detail}, but the sender is not part of that ticket"
+        if run.inbox.non_participant_policy == NonParticipantPolicy.HOLD:
+            raise Quarantine(QuarantineReason.HELD_NON_PARTICIPANT, detail, ticket=match.ticket)
+        inbound.thread_reason = ThreadReason.NON_PARTICIPANT
+        inbound.thread_detail = detail[:500]
+        return None
+    if match is not None:
+        inbound.thread_reason = ThreadReason.RELEASED if run.allow_non_participant else match.reason
+        inbound.thread_detail = match.detail[:500]
+    else:
+        inbound.thread_reason = ThreadReason.NEW
+    return match
+
+
+Upload = tuple[IO[bytes], str, str]
+
+
+def uploads(run: _Run) -> tuple[list[Upload], list[str]]:
+    """Attachments to store (with their Content-IDs); oversize ones become a note."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    accepted: list[Upload] = []
+    content_ids: list[str] = []
+    for attachment in run.parsed.attachments:
+        if attachment.size > limit:
+            run.notes.append(
+                _(
+                    "The attachment “%(name)s” (%(size)s) was not added: files may be at most %(limit)s. "
+                    "It is in the original message, which is kept."
+                )
+                % {"name": attachment.filename, "size": filesizeformat(attachment.size), "limit": filesizeformat(limit)}
+            )
+            continue
+        attachment.file.seek(0)
+        accepted.append((attachment.file, attachment.filename, attachment.content_type))
+        content_ids.append(attachment.content_id)
+    return accepted, content_ids
+
+
+def bodies(run: _Run, *, has_uploads: bool) -> tuple[str, str]:
+    text, html = run.parsed.text, run.parsed.html
+    if run.notes:
+        text = "\n\n".join([text or html_to_text(sanitize_html(html)), *run.notes]).strip()
+        html = ""
+    if not text.strip() and not html_to_text(sanitize_html(html)).strip() and not has_uploads:
+        text, html = _("(This email has no text.)"), ""
+    return text, html
+
+
+def deliver(run: _Run, sender: Contact, match: ThreadMatch | None) -> Message:
+    """Open a ticket or add the message to the matched one; CCs, followers, inline images."""
+    inbound, parsed = run.inbound, run.parsed
+    files, content_ids = uploads(run)
+    with override(sender.language or run.inbox.language):
+        text, html = bodies(run, has_uploads=bool(files))
+        subject = parsed.subject or _("(no subject)")
+    copies = copied(parsed, sender=sender, own_addresses=run.own_addresses)
+    if match is None:
+        ticket = create_ticket(
+            actor=None,
+            subject=subject,
+            requester=sender,
+            body=text,
+            html=html,
+            channel=Channel.EMAIL,
+            team=run.inbox.team,
+            ccs=copies.contacts,
+            attachments=files,
+            external_id=parsed.message_id,
+        )
+        message = Message.objects.filter(ticket=ticket).order_by("id").first()
+        if message is None:  # create_ticket always adds the first message
+            raise RuntimeError("the new ticket has no message")
+        inbound.outcome = Outcome.CREATED
+    else:
+        message = add_message(
+            actor=None,
+            ticket=match.ticket,
+            body=text,
+            html=html,
+            channel=Channel.EMAIL,
+            author_contact=sender,
+            attachments=files,
+            external_id=parsed.message_id,
+        )
+        if message.ticket_id == match.ticket.pk:
+            inbound.outcome = Outcome.APPENDED
+        else:  # the matched ticket was closed: the tickets service opened a follow-up
+            inbound.outcome = Outcome.CREATED
+            inbound.thread_detail = (
+                f"{inbound.thread_detail}; #{match.ticket.number} is closed, follow-up #{message.ticket.number}"
+            )[:500]
+    add_copies(inbound, message.ticket, copies.contacts, copies.agents, new_ticket=match is None)
+    resolve_cids(message, content_ids)
+    return message
+
+
+def add_copies(
+    inbound: InboundEmail, ticket: Ticket, contacts: list[Contact], agents: list[User], *, new_ticket: bool
+) -> None:
+    """CC'd people become CCs of the ticket, CC'd agents its followers."""
+    current_ccs = list(ticket.ccs.all())
+    current_followers = list(ticket.followers.all())
+    new_ccs = [] if new_ticket else [c for c in contacts if c not in current_ccs and c.pk != ticket.requester_id]
+    new_followers = [a for a in agents if a not in current_followers]
+    if not new_ccs and not new_followers:
+        return
+    changes: dict[str, object] = {}
+    if new_ccs:
+        changes["ccs"] = current_ccs + new_ccs
+    if new_followers:
+        changes["followers"] = current_followers + new_followers
+    try:
+        with transaction.atomic():
+            update_ticket(actor=None, ticket=ticket, **changes)
+    except ValidationError as exc:
+        inbound.defects = [*inbound.defects, f"CCs not added: {exc}"][:50]
+
+
+def display(run: _Run, message: Message) -> None:
+    text = run.parsed.text or message.body_text
+    run.inbound.body_display, run.inbound.body_quoted = split_text(text, run.parsed.subject)
+    run.inbound.html_display = split_html(message.body_html)
+
+
+# --- the outcomes ---------------------------------------------------------------------------------
+
+
+def _bounce(run: _Run) -> None:
+    inbound = run.inbound
+    result = bounces.handle(run.verdict, inbound=inbound)
+    inbound.outcome = Outcome.BOUNCE
+    inbound.ticket = result.ticket
+    inbound.reason = "; ".join([*run.verdict.reasons, result.detail, *(f"suppressed {a}" for a in result.suppressed)])[
+        :2000
+    ]
+    if result.ticket is not None:
+        inbound.thread_reason = ThreadReason.BOUNCE_ORIGINAL
+        inbound.thread_detail = result.detail[:500]
+    emit(
+        EmailBounced(
+            inbound_id=inbound.pk,
+            ticket_id=result.ticket.pk if result.ticket else None,
+            outbound_id=result.outbound.pk if result.outbound else None,
+            recipients=result.suppressed,
+            permanent=run.verdict.permanent,
+        ),
+        subject=result.ticket or inbound,
+    )
+
+
+def run_steps(run: _Run) -> None:
+    inbound, kind = run.inbound, run.verdict.kind
+    inbound.kind = kind
+    inbound.defects = run.parsed.defects[:50]
+    if kind == MailKind.LOOP:
+        inbound.outcome = Outcome.LOOP_SUPPRESSED
+        inbound.reason = "; ".join(run.verdict.reasons)[:2000]
+        return
+    if kind in (MailKind.BOUNCE, MailKind.COMPLAINT):
+        _bounce(run)
+        return
+    sender = identify(run)
+    if kind in (MailKind.AUTOMATED, MailKind.AUTO_REPLY) and over_automated_limit(inbound):
+        inbound.outcome = Outcome.LOOP_SUPPRESSED
+        inbound.reason = (
+            f"more than {conf.get('ATIENDE_EMAIL_AUTOMATED_LIMIT')} automatic messages from this sender "
+            f"in {conf.get('ATIENDE_EMAIL_AUTOMATED_WINDOW')} s; " + "; ".join(run.verdict.reasons)
+        )[:2000]
+        return
+    match = thread(run, sender)
+    if kind == MailKind.AUTO_REPLY:
+        # Stored and shown on the ticket it answers; it changes nothing and is never answered.
+        inbound.outcome = Outcome.LOOP_SUPPRESSED
+        inbound.ticket = match.ticket if match else None
+        inbound.reason = ("automatic reply: " + "; ".join(run.verdict.reasons))[:2000]
+        text = run.parsed.text or html_to_text(sanitize_html(run.parsed.html))
+        inbound.body_display, inbound.body_quoted = split_text(text, run.parsed.subject)
+        return
+    message = deliver(run, sender, match)
+    inbound.ticket = message.ticket
+    inbound.ticket_message = message
+    if kind == MailKind.AUTOMATED:
+        inbound.reason = ("automated mail (no auto-acknowledgement): " + "; ".join(run.verdict.reasons))[:2000]
+    if run.oversize:
+        inbound.reason = (inbound.reason + "; " if inbound.reason else "") + "oversize: kept raw, headers only"
+    display(run, message)
+    if inbound.outcome == Outcome.CREATED and kind == MailKind.HUMAN and match is None:
+        autoack.queue(inbox=run.inbox, ticket=message.ticket, contact=sender, parsed=run.parsed)
+
+
+def finish(inbound: InboundEmail) -> None:
+    inbound.processed_at = clock.now()
+    inbound.save()
+    emit(
+        EmailReceived(
+            inbound_id=inbound.pk,
+            inbox_id=inbound.inbox_id,
+            outcome=inbound.outcome,
+            kind=inbound.kind,
+            ticket_id=inbound.ticket_id,
+            message_id=inbound.ticket_message_id,
+        ),
+        subject=inbound.ticket or inbound,
+    )
+
+
+# --- entry points ----------------------------------------------------------------------------------
+
+
+def process(inbound_id: int, *, replay: bool = False, allow_non_participant: bool = False) -> InboundEmail:
+    """Process one stored message (idempotent: a processed one is returned unchanged).
+
+    ``replay`` runs a quarantined message again; ``allow_non_participant`` lets a held
+    reply from a non-participant join the ticket it matched (an administrator's call).
+    """
+    try:
+        with transaction.atomic():
+            inbound = InboundEmail.objects.select_for_update().select_related("inbox").get(pk=inbound_id)
+            if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
+                return inbound
+            reset(inbound)
+            if inbound.inbox is None:
+                raise Quarantine(QuarantineReason.NO_INBOX, "no inbox for any recipient, and no default inbox")
+            parsed, oversize = load(inbound)
+            try:
+                addresses, domains = own_addresses()
+                verdict = classify(parsed, own_addresses=addresses, own_domains=domains)
+                run = _Run(
+                    inbound=inbound,
+                    inbox=inbound.inbox,
+                    parsed=parsed,
+                    verdict=verdict,
+                    own_addresses=addresses,
+                    oversize=oversize,
+                    allow_non_participant=allow_non_participant,
+                )
+                run_steps(run)
+            finally:
+                parsed.close()
+            finish(inbound)
+            return inbound
+    except TEMPORARY_ERRORS:
+        raise
+    except Quarantine as stop:
+        return quarantine(inbound_id, stop.code, stop.detail, ticket=stop.ticket)
+    except Exception as exc:
+        logger.exception("inbound email %s could not be processed", inbound_id)
+        detail = f"{exc.__class__.__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-3:])
+        return quarantine(inbound_id, QuarantineReason.PROCESSING_ERROR, detail)
+
+
+def reset(inbound: InboundEmail) -> None:
+    inbound.attempts += 1
+    inbound.outcome = Outcome.PENDING
+    inbound.reason_code = ""
+    inbound.reason = ""
+    inbound.thread_reason = ""
+    inbound.thread_detail = ""
+    inbound.ticket = None
+    inbound.ticket_message = None
+
+
+@transaction.atomic
+def quarantine(inbound_id: int, code: str, detail: str, *, ticket: Ticket | None = None) -> InboundEmail:
+    inbound = InboundEmail.objects.select_for_update().get(pk=inbound_id)
+    inbound.attempts += 1  # the attempt that failed was rolled back with everything else
+    inbound.outcome = Outcome.QUARANTINED
+    inbound.reason_code = code
+    inbound.reason = detail[:10000]
+    inbound.ticket = ticket
+    inbound.ticket_message = None
+    inbound.processed_at = clock.now()
+    inbound.save()
+    emit(EmailQuarantined(inbound_id=inbound.pk, reason_code=code), subject=inbound)
+    return inbound

@@ -1,0 +1,193 @@
+"""Receive, process, replay and import email (the entry points of the intake pipeline)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from atiende.accounts import audit
+from atiende.accounts.models import User
+from atiende.channels.choices import Outcome, Source
+from atiende.channels.email import pipeline
+from atiende.channels.email.intake import Received, receive
+from atiende.channels.models import InboundEmail, Inbox
+
+MBOX_SEPARATOR = b"From "
+
+
+def receive_email(
+    *,
+    source: str,
+    raw: bytes | IO[bytes],
+    inbox: Inbox | None = None,
+    recipients: Sequence[str] = (),
+    envelope_sender: str = "",
+    source_ref: str = "",
+) -> Received:
+    """Store a message durably and queue its processing (returns after the commit)."""
+    return receive(
+        source=source,
+        raw=raw,
+        inbox=inbox,
+        recipients=recipients,
+        envelope_sender=envelope_sender,
+        source_ref=source_ref,
+    )
+
+
+def process_email(inbound: InboundEmail) -> InboundEmail:
+    return pipeline.process(inbound.pk)
+
+
+def replay_email(*, actor: User | None, inbound: InboundEmail, accept: bool = False) -> InboundEmail:
+    """Run a quarantined message through the pipeline again.
+
+    ``accept`` releases a reply held because its sender is not part of the matched
+    ticket: the message joins that ticket (and the sender becomes a CC).
+    """
+    if actor is not None and actor.role != "admin":
+        raise PermissionDenied(_("Only administrators can replay quarantined email."))
+    if inbound.outcome != Outcome.QUARANTINED:
+        return inbound
+    result = pipeline.process(inbound.pk, replay=True, allow_non_participant=accept)
+    audit.record(
+        actor=actor,
+        action="email.replayed",
+        obj=result,
+        before={"outcome": Outcome.QUARANTINED, "reason_code": inbound.reason_code},
+        after={"outcome": result.outcome, "ticket_id": result.ticket_id, "accepted": accept},
+    )
+    return result
+
+
+# --- importing files, directories and mboxes ---------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    file: str
+    outcome: str
+    ticket: int | None
+    reason: str
+    inbound: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "outcome": self.outcome,
+            "ticket": self.ticket,
+            "reason": self.reason,
+            "inbound": self.inbound,
+        }
+
+
+def _mbox_messages(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
+    """Split an mbox into messages, streaming each one into a temporary file."""
+    index = 0
+    current: IO[bytes] | None = None
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.startswith(MBOX_SEPARATOR):
+                if current is not None:
+                    current.seek(0)
+                    index += 1
+                    yield f"{path}#{index}", current
+                    current.close()
+                current = tempfile.TemporaryFile()
+                continue
+            if current is None:
+                current = tempfile.TemporaryFile()
+            if line.startswith(b">From ") or line.startswith(b">>From "):
+                line = line[1:]
+            current.write(line)
+    if current is not None:
+        current.seek(0)
+        index += 1
+        yield f"{path}#{index}", current
+        current.close()
+
+
+def _is_mbox(path: Path) -> bool:
+    if path.suffix.lower() in (".mbox", ".mbx"):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return False
+    return head.startswith(MBOX_SEPARATOR) and head.count(b"\n" + MBOX_SEPARATOR) >= 1
+
+
+def iter_messages(paths: Iterable[str]) -> Iterator[tuple[str, IO[bytes]]]:
+    """(label, binary handle) of every message in files, directories (recursively) and mboxes."""
+    for raw_path in paths:
+        path = Path(raw_path)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts)
+            )
+        else:
+            files = [path]
+        for file in files:
+            if _is_mbox(file):
+                yield from _mbox_messages(file)
+            else:
+                with file.open("rb") as handle:
+                    yield str(file), handle
+
+
+def _result(label: str, inbound: InboundEmail, outcome: str | None = None) -> IngestResult:
+    outcome = outcome or inbound.outcome
+    if inbound.outcome == Outcome.QUARANTINED:
+        reason = f"{inbound.reason_code}: {inbound.reason.splitlines()[0] if inbound.reason else ''}".strip(": ")
+    elif outcome == Outcome.DUPLICATE:
+        reason = f"already received as inbound email {inbound.duplicate_of_id or inbound.pk}"
+    elif inbound.outcome in (Outcome.CREATED, Outcome.APPENDED):
+        reason = inbound.thread_reason + (f": {inbound.thread_detail}" if inbound.thread_detail else "")
+    else:
+        reason = inbound.reason.splitlines()[0] if inbound.reason else inbound.kind
+    return IngestResult(
+        file=label,
+        outcome=str(outcome),
+        ticket=inbound.ticket.number if inbound.ticket else None,
+        reason=reason[:300],
+        inbound=inbound.pk,
+    )
+
+
+def ingest_one(label: str, handle: IO[bytes], *, inbox: Inbox | None) -> IngestResult:
+    received = receive(source=Source.FILE, raw=handle, inbox=inbox, source_ref=label[:500], enqueue=False)
+    inbound = received.inbound
+    if inbound.outcome == Outcome.PENDING:
+        inbound = pipeline.process(inbound.pk)
+        return _result(label, inbound)
+    if not received.created or inbound.outcome == Outcome.DUPLICATE:
+        return _result(label, inbound, Outcome.DUPLICATE)
+    return _result(label, inbound)
+
+
+def ingest_paths(paths: Iterable[str], *, inbox: Inbox | None = None) -> Iterator[IngestResult]:
+    """Import messages (migrations, replays of exported mail); one result per message."""
+    for label, handle in iter_messages(paths):
+        yield ingest_one(label, handle, inbox=inbox)
+
+
+def replay_quarantined(*, ids: Sequence[int] = (), accept: bool = False) -> Iterator[IngestResult]:
+    qs = InboundEmail.objects.filter(outcome=Outcome.QUARANTINED).order_by("id")
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    for inbound_id in list(qs.values_list("pk", flat=True)):
+        inbound = InboundEmail.objects.get(pk=inbound_id)
+        result = replay_email(actor=None, inbound=inbound, accept=accept)
+        yield _result(f"inbound:{inbound_id}", result)
+
+
+def display_path(label: str) -> str:
+    return os.path.relpath(label) if os.path.isabs(label) else label

@@ -1,0 +1,61 @@
+"""Background work of the channels app: processing, sending, IMAP polling, the watchdog."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from atiende.channels import conf
+from atiende.channels.choices import Outcome
+from atiende.channels.email import imap, pipeline, sending
+from atiende.channels.models import InboundEmail
+from atiende.core import clock
+from atiende.core.periodic import periodic
+
+
+@task()
+def process_inbound_email(inbound_id: int) -> str:
+    return str(pipeline.process(inbound_id).outcome)
+
+
+@periodic(every=timedelta(seconds=60), name="channels.sweep_inbound")
+@task()
+def sweep_inbound() -> int:
+    """Process stored messages nobody processed (a worker killed, a backend that was down)."""
+    cutoff = clock.now() - timedelta(seconds=conf.get("ATIENDE_EMAIL_RETRY_PENDING_AFTER"))
+    ids = list(
+        InboundEmail.objects.filter(outcome=Outcome.PENDING, received_at__lte=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for inbound_id in ids:
+        pipeline.process(inbound_id)
+    return len(ids)
+
+
+@task()
+def send_outbound_email(outbound_id: int) -> str:
+    return sending.send(outbound_id)
+
+
+@periodic(every=timedelta(seconds=30), name="channels.sweep_outbound")
+@task()
+def sweep_outbound() -> int:
+    """Send what is due: retries after their backoff, and mail whose task was lost."""
+    ids = sending.due()
+    for outbound_id in ids:
+        sending.send(outbound_id)
+    return len(ids)
+
+
+@periodic(every=timedelta(seconds=conf.get("ATIENDE_IMAP_POLL_SECONDS")), name="channels.poll_imap")
+@task()
+def poll_imap() -> int:
+    return sum(result.fetched for result in imap.poll_all())
+
+
+@periodic(every=timedelta(minutes=5), name="channels.imap_watchdog")
+@task()
+def imap_watchdog() -> int:
+    return len(imap.watchdog())
