@@ -71,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench: {name} …", flush=True)
         started = time.perf_counter()
         results = SCENARIOS[name].run(ctx)
+        # How busy the machine was: latencies on a shared or loaded host are not comparable.
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        results.append(Result("host.load_avg_1m", round(load, 2), "load", None, database, os.cpu_count() or 0))
         path = write_results(name, results, RESULTS_DIR)
         print(
             f"bench: {name} done in {time.perf_counter() - started:,.0f} s → {path.relative_to(Path.cwd())}"

@@ -9,8 +9,10 @@ than the target). Then, through uvicorn, ~50 timed requests each of:
 * ``deep_cursor`` — the page reached by following ``next`` 20 times;
 * ``agent_first_page`` — the newest 25 tickets of an agent's teams (the scoped query).
 
-Each variant is also run once in-process to capture its SQL: the number of queries,
-whether any ``COUNT(*)`` runs, and the ``EXPLAIN`` of the list query (written to
+Each variant is also run in-process: its median CPU time per request (``server_cpu_ms``,
+which a busy machine inflates much less than wall-clock latency), the number of SQL
+queries, whether any ``COUNT(*)`` runs, and the ``EXPLAIN (ANALYZE)`` of the list query
+(``db_exec_ms``, ``db_plan_ms``; the plans are written to
 ``results/ticket_list_1m.explain.txt``), flagging a sequential scan of the ticket table
 (on SQLite: a scan that has to sort the whole table).
 """
@@ -21,7 +23,7 @@ import re
 import time
 from typing import Any
 
-from support import Client, Context, Result, api_server, bench_token, latency_results, path_of
+from support import Client, Context, Result, api_server, bench_token, latency_results, path_of, percentile
 
 NAME = "ticket_list_1m"
 DESCRIPTION = "GET /api/v1/tickets/ pages at 1,000,000 tickets: p95 < 100 ms, index scans, no COUNT(*)"
@@ -31,6 +33,7 @@ WARMUP = 3
 DEPTH = 20
 PAGE = 25
 GOAL_P95_MS = "< 100"
+CPU_SAMPLES = 10
 LIST = "/api/v1/tickets/"
 
 
@@ -79,12 +82,17 @@ def timed(client: Client, path: str, samples: int = SAMPLES) -> tuple[list[float
 
 
 def explain(path: str, token: str) -> dict[str, Any]:
-    """Run ``path`` in-process, capture its SQL and EXPLAIN the ticket list query."""
+    """Run ``path`` in-process: its CPU time, its SQL, and the EXPLAIN of the ticket list query."""
     from django.db import connection
     from django.test import Client as DjangoClient
     from django.test.utils import CaptureQueriesContext
 
     client = DjangoClient(HTTP_AUTHORIZATION=f"Token {token}")
+    cpu = []
+    for _ in range(CPU_SAMPLES + 1):
+        started = time.process_time()
+        client.get(path)
+        cpu.append((time.process_time() - started) * 1000)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     if response.status_code != 200:
@@ -103,13 +111,23 @@ def explain(path: str, token: str) -> dict[str, Any]:
             else:
                 cursor.execute(f"EXPLAIN QUERY PLAN {list_sql}")
             plan = "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+    timing = {k: float(v) for k, v in re.findall(r"(Planning|Execution) Time: ([\d.]+) ms", plan)}
     if connection.vendor == "postgresql":
         seq_scan = bool(re.search(r"Seq Scan on tickets_ticket\b", plan))
     else:
         # SQLite walks the rowid b-tree in order for ORDER BY id and stops at the LIMIT
         # ("SCAN tickets_ticket"); the costly case is reading everything to sort it.
         seq_scan = "USE TEMP B-TREE FOR ORDER BY" in plan and "SCAN tickets_ticket" in plan
-    return {"queries": len(queries), "counts": len(counts), "sql": list_sql, "plan": plan, "seq_scan": seq_scan}
+    return {
+        "queries": len(queries),
+        "counts": len(counts),
+        "sql": list_sql,
+        "plan": plan,
+        "seq_scan": seq_scan,
+        "cpu_ms": percentile(cpu[1:], 50),
+        "db_ms": timing.get("Execution"),
+        "plan_ms": timing.get("Planning"),
+    }
 
 
 def run(ctx: Context) -> list[Result]:
@@ -156,6 +174,13 @@ def run(ctx: Context) -> list[Result]:
     for name, (path, secret) in variants.items():
         info = explain(path, secret)
         results += [
+            Result(f"{name}.server_cpu_ms", round(info["cpu_ms"], 1), "ms", None, db, CPU_SAMPLES),
+            *([Result(f"{name}.db_exec_ms", info["db_ms"], "ms", None, db, 1)] if info["db_ms"] is not None else []),
+            *(
+                [Result(f"{name}.db_plan_ms", info["plan_ms"], "ms", None, db, 1)]
+                if info["plan_ms"] is not None
+                else []
+            ),
             Result(f"{name}.queries", float(info["queries"]), "queries", None, db, 1),
             Result(f"{name}.count_queries", float(info["counts"]), "queries", "== 0", db, 1),
             Result(f"{name}.seq_scan", float(info["seq_scan"]), "bool", "== 0", db, 1),

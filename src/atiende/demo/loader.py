@@ -211,18 +211,20 @@ class DemoLoader:
         started = time.perf_counter()
         tasks_logger = logging.getLogger("django_tasks")
         level = tasks_logger.level
-        tasks_logger.setLevel(logging.WARNING)
-        with override_settings(TASKS=DUMMY_TASKS):
-            with transaction.atomic(), clock.frozen_at(self.start - timedelta(days=30)):
-                self._setup_people()
-                self._setup_catalog()
-            self._deliver()
-            with transaction.atomic(), clock.frozen_at(self.start - timedelta(days=7)):
-                self._setup_contacts()
-            self._deliver()
-            plans = self._plan()
-            self._simulate(plans)
-        tasks_logger.setLevel(level)
+        tasks_logger.setLevel(logging.WARNING)  # no line per recorded enqueue
+        try:
+            with override_settings(TASKS=DUMMY_TASKS):
+                with transaction.atomic(), clock.frozen_at(self.start - timedelta(days=30)):
+                    self._setup_people()
+                    self._setup_catalog()
+                self._deliver()
+                with transaction.atomic(), clock.frozen_at(self.start - timedelta(days=7)):
+                    self._setup_contacts()
+                self._deliver()
+                plans = self._plan()
+                self._simulate(plans)
+        finally:
+            tasks_logger.setLevel(level)
         self.summary.seconds = time.perf_counter() - started
         self._count()
         return self.summary
@@ -454,7 +456,8 @@ class DemoLoader:
         originals = [p for p in plans if p.kind == "normal" and p.channel in (Channel.EMAIL, Channel.PORTAL)]
         for original in rng.sample(originals, min(n_dups, len(originals))):
             prng = plan_rng()
-            at = original.at + timedelta(minutes=prng.randint(10, 150))
+            # Shortly after the original, and before "now" so that every plan makes a ticket.
+            at = min(original.at + timedelta(minutes=prng.randint(10, 150)), self.base - timedelta(seconds=1))
             plans.append(
                 Plan(
                     len(plans),
