@@ -158,7 +158,8 @@ class Child:
                 text=True,
                 env=env or child_env(),
             )
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -208,6 +209,7 @@ class Child:
         if self.proc.poll() is None:
             self.signal(signal.SIGKILL)
             self.proc.wait()
+        self.reader.join(timeout=10)  # it ends at EOF; closing stdout under it would raise
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 with contextlib.suppress(Exception):

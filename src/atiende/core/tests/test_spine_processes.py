@@ -68,7 +68,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
 ) -> None:
     # The worker needs >= 50 ms per event, so it is still busy long after the 8th effect
     # (when it is killed) even on a loaded machine; the parent's sweep has no sleep.
-    total = 80
+    total = 120
     ids = emit_work(total)
 
     worker = children("drain", "--subscriber", SUBSCRIBER, "--sleep", "0.05")
