@@ -30,6 +30,7 @@ import pytest
 from atiende.accounts.tokens import hash_token
 from atiende.config import cli
 from atiende.config.runner import ProcessSpec, Supervisor
+from atiende.demo import DEMO_LOGINS
 
 STRONG_PASSWORD = "Correct-Horse-42-Battery"
 
@@ -345,34 +346,62 @@ def running(command: list[str], env: dict[str, str]) -> Iterator[tuple[subproces
                 os.killpg(pid, signal.SIGKILL)
 
 
+def wait_until_running(process: subprocess.Popen[str], output: Output, *, timeout: float) -> dict[str, int]:
+    """Wait for the banner; return the child PIDs the supervisor reported."""
+    deadline = time.monotonic() + timeout
+    while "atiende is running at" not in output.text:
+        assert process.poll() is None, f"atiende run exited early ({process.returncode}):\n{output.tail}"
+        assert time.monotonic() < deadline, f"atiende run did not come up within {timeout:g} s:\n{output.tail}"
+        time.sleep(0.25)
+    pids = output.child_pids()
+    assert set(pids) == {"web", "worker", "scheduler"}, output.tail
+    assert all(_alive(pid) for pid in pids.values()), output.tail
+    return pids
+
+
+def stop_with_ctrl_c(process: subprocess.Popen[str], output: Output, pids: dict[str, int]) -> None:
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0, output.tail
+    assert _wait_gone(list(pids.values())) == [], output.tail
+    # A clean stop: nothing died on its own and nothing had to be killed.
+    assert "exited unexpectedly" not in output.text, output.tail
+    assert "killing " not in output.text, output.tail
+
+
+def assert_healthy(port: int) -> None:
+    status, body = get_json(f"http://127.0.0.1:{port}/healthz")
+    assert status == 200, body
+    assert body["status"] == "ok", body
+
+
 @pytest.mark.slow
-def test_run_serves_health_and_stops_every_child_on_ctrl_c(tmp_path: Path) -> None:
+def test_run_first_start_serves_health_and_stops_every_child_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     env = base_env(tmp_path)
     env.pop("ATIENDE_TESTING", None)  # the real task backend, so a real worker starts
     env.pop("DATABASE_URL")  # the default: a SQLite file under ATIENDE_VAR_DIR
     with running([*atiende_command(), "run", "--port", str(port)], env) as (process, output):
-        deadline = time.monotonic() + 240  # migrations plus, once it exists, the demo data
-        while "atiende is running at" not in output.text:
-            assert process.poll() is None, f"atiende run exited early ({process.returncode}):\n{output.tail}"
-            assert time.monotonic() < deadline, f"atiende run did not come up:\n{output.tail}"
-            time.sleep(0.25)
-
-        status, body = get_json(f"http://127.0.0.1:{port}/healthz")
-        assert status == 200, body
-        assert body["status"] == "ok"
+        # Migrations and the demo data on a fresh var/ (the demo is meant to take about a minute).
+        pids = wait_until_running(process, output, timeout=300)
+        assert_healthy(port)
         assert (tmp_path / "var" / "atiende.sqlite3").exists()
-
-        pids = output.child_pids()
-        assert set(pids) == {"web", "worker", "scheduler"}, output.tail
-        assert all(_alive(pid) for pid in pids.values())
         assert f"http://127.0.0.1:{port}/" in output.text
-        if "the demo command is not available" not in output.text:
-            assert "demo login: " in output.text, output.tail  # loaded on first start, then listed
+        assert "demo data: first start" in output.text, output.tail
+        logins = [line for line in output.lines if line.startswith("demo login: ")]
+        assert {line.split()[-1] for line in logins} >= {"admin", "agent", "customer"}, output.tail
+        stop_with_ctrl_c(process, output, pids)
 
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0, output.tail
-        assert _wait_gone(list(pids.values())) == [], output.tail
-        # A clean stop: nothing died on its own and nothing had to be killed.
-        assert "exited unexpectedly" not in output.text, output.tail
-        assert "killing " not in output.text, output.tail
+
+@pytest.mark.slow
+def test_run_restart_skips_the_demo_and_lists_the_demo_logins_that_exist(cli_env: dict[str, str]) -> None:
+    email, password, role = DEMO_LOGINS[0]
+    assert atiende(cli_env, "createadmin", "--email", email, "--password", password).returncode == 0
+    env = {k: v for k, v in cli_env.items() if k != "ATIENDE_TESTING"}
+    port = free_port()
+    with running([*atiende_command(), "run", "--port", str(port)], env) as (process, output):
+        pids = wait_until_running(process, output, timeout=120)
+        assert_healthy(port)
+        assert "demo data:" not in output.text, output.tail  # users exist: no demo load
+        logins = [line for line in output.lines if line.startswith("demo login: ")]
+        assert logins == [f"demo login: {email} {password} {role}"], output.tail
+        stop_with_ctrl_c(process, output, pids)
