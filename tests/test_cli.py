@@ -381,8 +381,9 @@ def test_run_first_start_serves_health_and_stops_every_child_on_ctrl_c(tmp_path:
     env.pop("ATIENDE_TESTING", None)  # the real task backend, so a real worker starts
     env.pop("DATABASE_URL")  # the default: a SQLite file under ATIENDE_VAR_DIR
     with running([*atiende_command(), "run", "--port", str(port)], env) as (process, output):
-        # Migrations and the demo data on a fresh var/ (the demo is meant to take about a minute).
-        pids = wait_until_running(process, output, timeout=300)
+        # Migrations and the demo data on a fresh var/. The demo takes minutes on a busy
+        # 2-core machine; the budget catches a hang or a crash, not a slow demo.
+        pids = wait_until_running(process, output, timeout=600)
         assert_healthy(port)
         assert (tmp_path / "var" / "atiende.sqlite3").exists()
         assert f"http://127.0.0.1:{port}/" in output.text
