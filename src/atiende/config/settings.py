@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used by several fields (IMAP and SMTP security).
+    "ENUM_NAME_OVERRIDES": {"MailServerSecurityEnum": "atiende.channels.choices.Security"},
 }
 
 # --- Security -------------------------------------------------------------------------

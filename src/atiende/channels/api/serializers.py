@@ -99,7 +99,7 @@ class InboxWriteSerializer(serializers.Serializer[Inbox]):
 
 class InboundEmailSerializer(serializers.Serializer[InboundEmail]):
     id = serializers.IntegerField(read_only=True)
-    inbox = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    inbox = serializers.IntegerField(source="inbox_id", read_only=True, allow_null=True)
     source = serializers.CharField(read_only=True)
     message_id = serializers.CharField(read_only=True)
     from_address = serializers.CharField(read_only=True)

@@ -196,7 +196,7 @@ def due(limit: int = 100) -> list[int]:
     """Outbound mail to (re)send now, releasing claims of workers that died mid-send."""
     now = clock.now()
     OutboundEmail.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
-        status=DeliveryStatus.DEFERRED, claimed_at=None, updated_at=now
+        status=DeliveryStatus.DEFERRED, claimed_at=None, next_attempt_at=now, updated_at=now
     )
     stale = now - timedelta(seconds=60)
     return list(

@@ -18,7 +18,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 
 from atiende.channels import conf
 from atiende.channels.choices import Source
@@ -35,7 +35,7 @@ def _inbox_for_recipient(address: str) -> Inbox | None:
     try:
         return inbox_for([address])
     finally:
-        close_old_connections()
+        connections.close_all()  # this runs in a worker thread: leave no connection behind
 
 
 def store(content: bytes, recipients: list[str], mail_from: str) -> list[int]:
@@ -64,7 +64,7 @@ def store(content: bytes, recipients: list[str], mail_from: str) -> list[int]:
                 ids.append(received.inbound.pk)
         return ids
     finally:
-        close_old_connections()
+        connections.close_all()
 
 
 class IntakeHandler:

@@ -89,22 +89,29 @@ class IngestResult:
 
 
 def _mbox_messages(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
-    """Split an mbox into messages, streaming each one into a temporary file."""
+    """Split an mbox into messages, streaming each one into a temporary file.
+
+    A message starts at a ``From `` line at the start of the file or after a blank line;
+    ``>From `` lines (escaped by the writer) are unescaped.
+    """
     index = 0
     current: IO[bytes] | None = None
+    previous_blank = True
     with path.open("rb") as handle:
         for line in handle:
-            if line.startswith(MBOX_SEPARATOR):
+            if line.startswith(MBOX_SEPARATOR) and previous_blank:
                 if current is not None:
                     current.seek(0)
                     index += 1
                     yield f"{path}#{index}", current
                     current.close()
                 current = tempfile.TemporaryFile()
+                previous_blank = False
                 continue
             if current is None:
                 current = tempfile.TemporaryFile()
-            if line.startswith(b">From ") or line.startswith(b">>From "):
+            previous_blank = line in (b"\n", b"\r\n")
+            if line.startswith(b">") and line.lstrip(b">").startswith(MBOX_SEPARATOR):
                 line = line[1:]
             current.write(line)
     if current is not None:

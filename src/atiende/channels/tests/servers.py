@@ -252,8 +252,15 @@ class SmtpPeer:
     port: int
     messages: list[Received] = field(default_factory=list)
     refuse_with: str | None = None  # e.g. "451 4.3.0 try later" to simulate a temporary failure
+    refuse_rcpt_with: str | None = None  # e.g. "550 5.1.1 no such user"
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Any = None
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse_rcpt_with:
+            return self.refuse_rcpt_with
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
