@@ -30,28 +30,35 @@ def team(db: None) -> Team:
 
 @pytest.fixture
 def agent(team: Team) -> User:
-    user = make_user(role=Role.AGENT, name="Ana Agent", email="ana@desk.test", teams=[team])
-    return user
+    return make_user(role=Role.AGENT, name="Ana Agent", email="ana@desk.test", teams=[team], language="en")
 
 
 @pytest.fixture
 def other_agent(team: Team) -> User:
-    return make_user(role=Role.AGENT, name="Luis Agent", email="luis@desk.test", teams=[team])
+    return make_user(role=Role.AGENT, name="Luis Agent", email="luis@desk.test", teams=[team], language="en")
 
 
 @pytest.fixture
 def admin_user(db: None) -> User:
-    return make_user(role=Role.ADMIN, name="Admin", email="admin@desk.test")
+    return make_user(role=Role.ADMIN, name="Admin", email="admin@desk.test", language="en")
+
+
+def english_customer(email: str, **extra: Any) -> tuple[User, Contact]:
+    """A portal user and their contact; English, so tests can read the messages."""
+    user, contact = make_customer(email=email, **extra)
+    User.objects.filter(pk=user.pk).update(language="en")
+    user.language = "en"
+    return user, contact
 
 
 @pytest.fixture
 def customer(db: None) -> tuple[User, Contact]:
-    return make_customer(email="carla@customer.test")
+    return english_customer("carla@customer.test")
 
 
 @pytest.fixture
 def other_customer(db: None) -> tuple[User, Contact]:
-    return make_customer(email="otto@other.test")
+    return english_customer("otto@other.test")
 
 
 def signed_in(user: User) -> Client:
@@ -79,4 +86,4 @@ def ticket_for(team: Team) -> Callable[..., Ticket]:
     return build
 
 
-__all__ = ["make_organization", "signed_in"]
+__all__ = ["english_customer", "make_organization", "signed_in"]
