@@ -100,7 +100,7 @@ class InboxWriteSerializer(serializers.Serializer[Inbox]):
 class InboundEmailSerializer(serializers.Serializer[InboundEmail]):
     id = serializers.IntegerField(read_only=True)
     inbox = serializers.IntegerField(source="inbox_id", read_only=True, allow_null=True)
-    source = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)  # type: ignore[assignment]  # the field, not Field.source
     message_id = serializers.CharField(read_only=True)
     from_address = serializers.CharField(read_only=True)
     subject = serializers.CharField(read_only=True)

@@ -27,7 +27,7 @@ from datetime import datetime
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import IO
+from typing import IO, Any
 
 from atiende.channels.email.text import clean_text, decode_bytes, decode_raw_header, header_text
 
@@ -224,7 +224,7 @@ def _part_info(part: Message, defects: list[str], hints: tuple[str, ...] = ()) -
     ctype, params = "text/plain", {}
     if "Content-Type" in part:
         try:
-            header = part["Content-Type"]
+            header: Any = part["Content-Type"]
             ctype = header.content_type
             params = {k.lower(): str(v) for k, v in header.params.items()}
             if header.defects and ctype == "text/plain" and not header.params:
@@ -242,8 +242,8 @@ def _part_info(part: Message, defects: list[str], hints: tuple[str, ...] = ()) -
             disposition = (header.content_disposition or "").lower()
             disp_params = {k.lower(): str(v) for k, v in header.params.items()}
         except Exception:
-            raw = _raw_values(part, "Content-Disposition")
-            disposition = raw[0].split(";", 1)[0].strip().lower() if raw else ""
+            values = _raw_values(part, "Content-Disposition")
+            disposition = values[0].split(";", 1)[0].strip().lower() if values else ""
     name = disp_params.get("filename") or params.get("name") or ""
     if not name:
         for raw in _raw_values(part, "Content-Disposition") + _raw_values(part, "Content-Type"):

@@ -155,7 +155,7 @@ class SignedSESTrackingView(SignedSNSMixin, AmazonSESTrackingWebhookView):
     pass
 
 
-def guarded(view_class: type, configured: Callable[[], bool]) -> Callable[..., HttpResponse]:
+def guarded(view_class: type[Any], configured: Callable[[], bool]) -> Callable[..., HttpResponse]:
     """The anymail view, or 403 when the provider's authentication is not configured."""
 
     @csrf_exempt
@@ -167,7 +167,7 @@ def guarded(view_class: type, configured: Callable[[], bool]) -> Callable[..., H
     return view
 
 
-PROVIDERS: dict[str, tuple[type, type, Callable[[], bool]]] = {
+PROVIDERS: dict[str, tuple[type[Any], type[Any], Callable[[], bool]]] = {
     "mailgun": (MailgunInboundWebhookView, MailgunTrackingWebhookView, _has_mailgun_key),
     "sendgrid": (SendGridInboundWebhookView, SendGridTrackingWebhookView, _has_basic_auth),
     "postmark": (PostmarkInboundWebhookView, PostmarkTrackingWebhookView, _has_basic_auth),

@@ -15,6 +15,7 @@ from atiende.channels.email import pipeline
 from atiende.channels.email.intake import receive
 from atiende.channels.models import InboundEmail, Inbox
 from atiende.core import clock
+from atiende.tickets.models import Message, Ticket
 
 _seq = itertools.count(1)
 
@@ -72,3 +73,16 @@ def deliver(
     """Receive and process ``raw`` now (what a driver plus a worker do)."""
     received = receive(source=source, raw=raw, inbox=inbox, recipients=recipients, enqueue=False)
     return pipeline.process(received.inbound.pk)
+
+
+def ticket_of(row: InboundEmail) -> Ticket:
+    """The ticket a processed message went to (fails the test when there is none)."""
+    if row.ticket is None:
+        raise AssertionError(f"inbound email {row.pk} has no ticket ({row.outcome}: {row.reason[:200]})")
+    return row.ticket
+
+
+def message_of(row: InboundEmail) -> Message:
+    if row.ticket_message is None:
+        raise AssertionError(f"inbound email {row.pk} has no message ({row.outcome}: {row.reason[:200]})")
+    return row.ticket_message

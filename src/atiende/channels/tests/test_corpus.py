@@ -97,7 +97,7 @@ def _check(
     if "defects" in entry:
         expect(bool(inbound.defects) == entry["defects"], f"defects {inbound.defects}")
     if "autoack" in entry and inbound.outcome == Outcome.CREATED:
-        acked = OutboundEmail.objects.filter(ticket_id=inbound.ticket_id, kind=OutboundKind.AUTO_ACK).exists()
+        acked = OutboundEmail.objects.filter(ticket=inbound.ticket, kind=OutboundKind.AUTO_ACK).exists()
         expect(acked == entry["autoack"], f"auto-acknowledgement {acked}")
     if "autoack" in entry and inbound.outcome != Outcome.CREATED:
         expect(

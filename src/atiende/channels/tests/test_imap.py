@@ -21,7 +21,7 @@ from atiende.channels.choices import MailboxHealth, Outcome, Security, ThreadRea
 from atiende.channels.email import imap as imap_driver
 from atiende.channels.email import tokens
 from atiende.channels.models import InboundEmail, MailboxState, OutboundEmail
-from atiende.channels.tests.factories import build_email, make_inbox
+from atiende.channels.tests.factories import build_email, make_inbox, ticket_of
 from atiende.channels.tests.servers import Dovecot, SmtpPeer
 from atiende.core import clock
 from atiende.core.models import OutboxEvent
@@ -57,8 +57,8 @@ def test_round_trip_customer_mail_agent_reply_customer_reply(imap: Dovecot, smtp
     assert (result.fetched, result.new, result.error) == (1, 1, "")
     inbound = InboundEmail.objects.get(message_id=first_id)
     assert inbound.outcome == Outcome.CREATED
-    ticket = inbound.ticket
-    assert ticket is not None and ticket.subject == "No puedo entrar"
+    ticket = ticket_of(inbound)
+    assert ticket.subject == "No puedo entrar"
     assert imap.flags() == [("\\Seen",)]  # acknowledged only after the commit
 
     # The auto-acknowledgement went out, marked as automatic mail.
@@ -82,7 +82,9 @@ def test_round_trip_customer_mail_agent_reply_customer_reply(imap: Dovecot, smtp
     assert "Ana Agente" in sent["From"].addresses[0].display_name
     assert sent["Reply-To"].addresses[0].addr_spec == tokens.reply_address("soporte@desk.example", ticket.pk)
     assert sent["Auto-Submitted"] is None  # a person's reply is not automatic mail
-    body = sent.get_body(("plain",)).get_content()
+    plain = sent.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
     assert "restablecer la contraseña" in body and "Ana Agente, Soporte ACME" in body
 
     # 3. The customer answers (their client quotes our Message-ID); same ticket.

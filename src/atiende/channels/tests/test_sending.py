@@ -16,7 +16,7 @@ from atiende.accounts.tests.factories import make_user
 from atiende.channels.choices import DeliveryStatus, OutboundKind, Outcome, SuppressionReason
 from atiende.channels.email import sending, tokens
 from atiende.channels.models import OutboundEmail, Suppression
-from atiende.channels.tests.factories import build_email, deliver, make_inbox
+from atiende.channels.tests.factories import build_email, deliver, make_inbox, message_of, ticket_of
 from atiende.channels.tests.servers import SmtpPeer
 from atiende.contacts.tests.factories import make_contact
 from atiende.core import clock
@@ -48,7 +48,7 @@ def test_agent_reply_is_sent_with_thread_headers_signature_and_attachments(
     inbox: Any, agent: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     first = deliver(build_email(message_id="<c1@cliente.example>", cc=["jefa@cliente.example"]), inbox=inbox)
-    ticket = first.ticket
+    ticket = ticket_of(first)
     mail.outbox.clear()
     outbound = reply(
         agent,
@@ -70,7 +70,9 @@ def test_agent_reply_is_sent_with_thread_headers_signature_and_attachments(
     assert [a.addr_spec for a in parsed["To"].addresses] == ["ana@cliente.example"]
     assert [a.addr_spec for a in parsed["Cc"].addresses] == ["jefa@cliente.example"]
     assert parsed["Auto-Submitted"] is None
-    text = parsed.get_body(("plain",)).get_content()
+    plain = parsed.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
     assert "Pruebe ahora" in text and "-- \nAna Agente\nSoporte ACME" in text
     assert [a.get_filename() for a in parsed.iter_attachments()] == ["guía.pdf"]
 
@@ -78,7 +80,7 @@ def test_agent_reply_is_sent_with_thread_headers_signature_and_attachments(
 def test_notes_and_customer_messages_are_not_emailed(
     inbox: Any, agent: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    ticket = deliver(build_email(), inbox=inbox).ticket
+    ticket = ticket_of(deliver(build_email(), inbox=inbox))
     mail.outbox.clear()
     assert reply(agent, ticket, django_capture_on_commit_callbacks, body="internal", internal=True) is None
     with django_capture_on_commit_callbacks(execute=True):
@@ -114,8 +116,8 @@ def test_no_inbound_cr_lf_reaches_an_outbound_header(
     from atiende.channels.tests.support import fixture_bytes
 
     first = deliver(fixture_bytes("header_injection_subject.eml"), inbox=inbox)
-    ticket = first.ticket
-    attachment = first.ticket_message.attachments.get()
+    ticket = ticket_of(first)
+    attachment = message_of(first).attachments.get()
     outbound = reply(
         agent,
         ticket,
@@ -139,7 +141,7 @@ def test_temporary_failures_retry_with_backoff_then_fail(
     inbox: Any, agent: Any, smtp_peer: SmtpPeer, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.ATIENDE_EMAIL_SEND_ATTEMPTS = 3
-    ticket = deliver(build_email(), inbox=inbox).ticket
+    ticket = ticket_of(deliver(build_email(), inbox=inbox))
     smtp_peer.refuse_with = "451 4.3.0 Try again later"
     outbound = reply(agent, ticket, django_capture_on_commit_callbacks, body="hola")
     assert outbound is not None
@@ -154,6 +156,7 @@ def test_temporary_failures_retry_with_backoff_then_fail(
         assert sending.due() == [outbound.pk]
         assert sending.send(outbound.pk) == DeliveryStatus.DEFERRED
     second = OutboundEmail.objects.get(pk=outbound.pk)
+    assert second.next_attempt_at is not None
     assert second.attempts == 2 and second.next_attempt_at - clock.now() > timedelta(seconds=55)  # doubled
 
     smtp_peer.refuse_with = None
@@ -173,7 +176,7 @@ def test_temporary_failures_retry_with_backoff_then_fail(
 def test_a_permanent_refusal_fails_and_suppresses(
     inbox: Any, agent: Any, smtp_peer: SmtpPeer, django_capture_on_commit_callbacks: Any
 ) -> None:
-    ticket = deliver(build_email(), inbox=inbox).ticket
+    ticket = ticket_of(deliver(build_email(), inbox=inbox))
     smtp_peer.refuse_rcpt_with = "550 5.1.1 No such user"
     outbound = reply(agent, ticket, django_capture_on_commit_callbacks, body="hola")
     assert OutboundEmail.objects.get(pk=outbound.pk).status == DeliveryStatus.FAILED  # type: ignore[union-attr]
@@ -189,7 +192,7 @@ def test_a_bounce_attaches_to_the_ticket_suppresses_and_notifies_nobody(
     from atiende.channels.tests.support import fixture_bytes
 
     first = deliver(build_email(message_id="<b1@cliente.example>"), inbox=inbox)
-    ticket = first.ticket
+    ticket = ticket_of(first)
     outbound = reply(agent, ticket, django_capture_on_commit_callbacks, body="hola")
     assert outbound is not None
     mail.outbox.clear()
@@ -244,7 +247,7 @@ def test_automatic_mail_is_marked_so_nobody_answers_it(django_capture_on_commit_
 
 def test_a_send_killed_midway_is_released_and_sent_later() -> None:
     inbox = make_inbox(address="soporte@desk.example")
-    ticket = deliver(build_email(), inbox=inbox).ticket
+    ticket = ticket_of(deliver(build_email(), inbox=inbox))
     ack = OutboundEmail.objects.get(ticket=ticket)
     OutboundEmail.objects.filter(pk=ack.pk).update(status=DeliveryStatus.SENDING, claimed_at=clock.now())
     assert sending.due() == []

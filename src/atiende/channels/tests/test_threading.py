@@ -14,7 +14,7 @@ from atiende.channels.choices import NonParticipantPolicy, Outcome, QuarantineRe
 from atiende.channels.email import tokens
 from atiende.channels.email.compose import reply_for
 from atiende.channels.services import replay_email
-from atiende.channels.tests.factories import build_email, deliver, make_inbox
+from atiende.channels.tests.factories import build_email, deliver, make_inbox, ticket_of
 from atiende.tickets.services import add_message, merge_tickets
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_reply_token_in_the_plus_address_wins(inbox: Any) -> None:
     other = deliver(build_email(message_id="<other@cliente.example>", subject="Otra cosa"), inbox=inbox)
     address = tokens.reply_address("soporte@desk.example", first.ticket_id)
     # The subject names the other ticket; the signed address is stronger.
-    raw = build_email(to=address, subject=f"Re: [#{other.ticket.number}]", message_id="<tok@cliente.example>")
+    raw = build_email(to=address, subject=f"Re: [#{ticket_of(other).number}]", message_id="<tok@cliente.example>")
     row = deliver(raw, inbox=inbox)
     assert row.outcome == Outcome.APPENDED and row.ticket_id == first.ticket_id
     assert row.thread_reason == ThreadReason.REPLY_TOKEN
@@ -62,7 +62,7 @@ def test_reply_token_in_the_plus_address_wins(inbox: Any) -> None:
 def test_reply_token_in_a_message_id_we_issued(inbox: Any) -> None:
     first = open_ticket(inbox)
     agent = make_user(role=Role.AGENT)
-    outbound = reply_for(add_message(actor=agent, ticket=first.ticket, body="¿Más datos?"))
+    outbound = reply_for(add_message(actor=agent, ticket=ticket_of(first), body="¿Más datos?"))
     assert outbound is not None
     # A client that keeps only our Message-ID (no subject tag, no plus-address).
     row = deliver(
@@ -74,10 +74,11 @@ def test_reply_token_in_a_message_id_we_issued(inbox: Any) -> None:
 def test_subject_tag(inbox: Any) -> None:
     first = open_ticket(inbox)
     row = deliver(
-        build_email(subject=f"Sobre [#{first.ticket.number}] otra vez", message_id="<st@cliente.example>"), inbox=inbox
+        build_email(subject=f"Sobre [#{ticket_of(first).number}] otra vez", message_id="<st@cliente.example>"),
+        inbox=inbox,
     )
     assert row.ticket_id == first.ticket_id and row.thread_reason == ThreadReason.SUBJECT_TAG
-    assert f"[#{first.ticket.number}]" in row.thread_detail
+    assert f"[#{ticket_of(first).number}]" in row.thread_detail
 
 
 def test_in_reply_to_then_references(inbox: Any) -> None:
@@ -104,7 +105,7 @@ def test_outlook_thread_index(inbox: Any) -> None:
 def test_merged_tickets_follow_the_merge(inbox: Any) -> None:
     first = open_ticket(inbox)
     second = deliver(build_email(message_id="<m2@cliente.example>", subject="Duplicado"), inbox=inbox)
-    merge_tickets(actor=make_user(role=Role.ADMIN), source=first.ticket, target=second.ticket)
+    merge_tickets(actor=make_user(role=Role.ADMIN), source=ticket_of(first), target=ticket_of(second))
     row = deliver(build_email(message_id="<m3@cliente.example>", in_reply_to="<root@cliente.example>"), inbox=inbox)
     assert row.ticket_id == second.ticket_id
 
@@ -113,21 +114,21 @@ def test_a_non_participant_does_not_join_someone_elses_ticket(inbox: Any) -> Non
     first = open_ticket(inbox)
     raw = build_email(
         sender="Intruso <intruso@otro.example>",
-        subject=f"Re: [#{first.ticket.number}]",
+        subject=f"Re: [#{ticket_of(first).number}]",
         message_id="<np@otro.example>",
         in_reply_to="<root@cliente.example>",
     )
     row = deliver(raw, inbox=inbox)
     assert row.outcome == Outcome.CREATED and row.ticket_id != first.ticket_id
     assert row.thread_reason == ThreadReason.NON_PARTICIPANT
-    assert f"#{first.ticket.number}" in row.thread_detail
-    assert first.ticket.messages.count() == 1
+    assert f"#{ticket_of(first).number}" in row.thread_detail
+    assert ticket_of(first).messages.count() == 1
 
 
 def test_participants_join_requester_cc_organization_and_recipients(inbox: Any) -> None:
     org = make_organization(domains=["cliente.example"])
     first = deliver(build_email(message_id="<root@cliente.example>", cc=["cc@externo.example"]), inbox=inbox)
-    assert first.ticket.organization == org
+    assert ticket_of(first).organization == org
     for n, sender in enumerate(["cc@externo.example", "colega@cliente.example"]):
         row = deliver(
             build_email(sender=sender, message_id=f"<p{n}@x.example>", in_reply_to="<root@cliente.example>"),
@@ -148,7 +149,7 @@ def test_hold_for_review_then_accept(inbox: Any) -> None:
     assert held.outcome == Outcome.QUARANTINED
     assert held.reason_code == QuarantineReason.HELD_NON_PARTICIPANT
     assert held.ticket_id == first.ticket_id  # for the reviewer's context; nothing was added
-    assert first.ticket.messages.count() == 1
+    assert ticket_of(first).messages.count() == 1
     admin = make_user(role=Role.ADMIN)
     assert replay_email(actor=admin, inbound=held).outcome == Outcome.QUARANTINED  # still held
     accepted = replay_email(actor=admin, inbound=held, accept=True)

@@ -37,8 +37,8 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "hook:Zq8-webhook-secret"
 MAILGUN_KEY = "mailgun-signing-key-0123456789"
-AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(SECRET.encode()).decode()}
-BAD_AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"hook:wrong").decode()}
+AUTH: dict[str, Any] = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(SECRET.encode()).decode()}
+BAD_AUTH: dict[str, Any] = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"hook:wrong").decode()}
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem"
 
 
@@ -93,7 +93,7 @@ def test_mailgun(client: Client, django_capture_on_commit_callbacks: Any) -> Non
 # --- SendGrid (Inbound Parse, "send raw") ----------------------------------------------------------------
 
 
-def sendgrid_post(client: Client, message_id: str, **auth: str) -> Any:
+def sendgrid_post(client: Client, message_id: str, **auth: Any) -> Any:
     data = {
         "email": raw(message_id).decode(),
         "envelope": json.dumps({"to": ["soporte@desk.example"], "from": "ana@cliente.example"}),
@@ -115,7 +115,7 @@ def test_sendgrid(client: Client) -> None:
 # --- Postmark ------------------------------------------------------------------------------------------
 
 
-def postmark_post(client: Client, message_id: str, **auth: str) -> Any:
+def postmark_post(client: Client, message_id: str, **auth: Any) -> Any:
     payload = {
         "FromFull": {"Email": "ana@cliente.example", "Name": "Ana"},
         "ToFull": [{"Email": "soporte@desk.example", "Name": ""}],
@@ -142,7 +142,7 @@ def test_postmark(client: Client) -> None:
 # --- Brevo -------------------------------------------------------------------------------------------------
 
 
-def brevo_post(client: Client, message_id: str, **auth: str) -> Any:
+def brevo_post(client: Client, message_id: str, **auth: Any) -> Any:
     item = {
         "Uuid": ["3e1e8a5c-4bcb-4e4a-8e2c-9f8b1c8e2d11"],
         "MessageId": message_id,
@@ -171,7 +171,7 @@ def test_brevo(client: Client, django_capture_on_commit_callbacks: Any) -> None:
         assert brevo_post(client, "<br-1@cliente.example>", **AUTH).status_code == 200
     row = stored("<br-1@cliente.example>")
     assert row.outcome == Outcome.CREATED
-    assert "Hola desde Brevo." in row.ticket_message.body_text
+    assert row.ticket_message is not None and "Hola desde Brevo." in row.ticket_message.body_text
     assert brevo_post(client, "<br-2@cliente.example>").status_code == 400
     assert brevo_post(client, "<br-3@cliente.example>", **BAD_AUTH).status_code == 400
 
@@ -233,7 +233,7 @@ def sns_message(message_id: str, key: rsa.RSAPrivateKey | None, *, timestamp: st
     return message
 
 
-def ses_post(client: Client, message: dict[str, Any], **auth: str) -> Any:
+def ses_post(client: Client, message: dict[str, Any], **auth: Any) -> Any:
     return client.post(
         "/webhooks/email/amazon_ses/inbound/",
         json.dumps(message),
