@@ -154,13 +154,13 @@ class TicketSerializer(serializers.Serializer[Ticket]):
     custom_fields = serializers.SerializerMethodField()
     ccs = ContactRefSerializer(many=True, read_only=True)
     merged_into = serializers.IntegerField(
-        source="merged_into.number",
+        source="merged_into_number",
         read_only=True,
         allow_null=True,
         help_text=_("Number of the ticket this was merged into."),
     )
     follow_up_of = serializers.IntegerField(
-        source="follow_up_of.number",
+        source="follow_up_of_number",
         read_only=True,
         allow_null=True,
         help_text=_("Number of the closed ticket this follows up."),

@@ -17,8 +17,15 @@ from atiende.tickets.models import Ticket, TicketHistory
 SEARCH_TEXT_LIMIT = 64 * 1024
 
 
-def snapshot(ticket: Ticket) -> dict[str, Any]:
-    """The tracked fields of a ticket, as plain JSON values."""
+RELATION_FIELDS = frozenset({"tags", "ccs", "followers"})
+
+
+def snapshot(ticket: Ticket, *, relations: bool = True) -> dict[str, Any]:
+    """The tracked fields of a ticket, as plain JSON values.
+
+    ``relations=False`` skips the many-to-many fields (three queries) for changes
+    that cannot touch them.
+    """
     state: dict[str, Any] = {
         "subject": ticket.subject,
         "status": ticket.status,
@@ -30,7 +37,7 @@ def snapshot(ticket: Ticket) -> dict[str, Any]:
         "organization": ticket.organization_id,
         "requester": ticket.requester_id,
     }
-    if ticket.pk:
+    if ticket.pk and relations:
         state["tags"] = sorted(ticket.tags.values_list("name", flat=True))
         state["ccs"] = sorted(ticket.ccs.values_list("pk", flat=True))
         state["followers"] = sorted(ticket.followers.values_list("pk", flat=True))

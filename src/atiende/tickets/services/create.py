@@ -72,11 +72,14 @@ def create_ticket(
     attachments: Sequence[Upload] = (),
     external_id: str = "",
     follow_up_of: Ticket | None = None,
+    enforce_required: bool = True,
 ) -> Ticket:
     """Create a ticket and its first message (the description).
 
     ``actor`` is the signed-in user (agent or customer) or ``None`` for channel
     intake; a customer can only open tickets for their own contact.
+    ``enforce_required=False`` is for follow-ups and intake, where a message must be
+    accepted even when the category's form has required fields nobody filled in.
     """
     is_agent = actor is not None and actor.is_agent
     if actor is not None and not is_agent:
@@ -104,7 +107,11 @@ def create_ticket(
     if status == Status.CLOSED:
         raise ValidationError({"status": _("A new ticket cannot be closed.")})
     fields = cf.validate(
-        category=category, current={}, changes=dict(custom_fields or {}), allow_agent_only=actor is None or is_agent
+        category=category,
+        current={},
+        changes=dict(custom_fields or {}),
+        allow_agent_only=actor is None or is_agent,
+        enforce_required=enforce_required,
     )
     now = clock.now()
     ticket = Ticket.objects.create(

@@ -25,7 +25,7 @@ from atiende.core.events import emit
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.tickets.choices import Channel, LinkKind, MessageKind, Status
 from atiende.tickets.events import MessageAdded
-from atiende.tickets.models import Message, Ticket, TicketLink
+from atiende.tickets.models import CustomField, Message, Ticket, TicketLink
 from atiende.tickets.services.attachments import store_attachment
 from atiende.tickets.services.common import append_search_text, changed, record_history, snapshot
 from atiende.tickets.services.create import Upload, create_ticket
@@ -53,6 +53,10 @@ def _follow_up(
     attachments: Sequence[Upload],
     external_id: str,
 ) -> Message:
+    values = dict(ticket.custom_fields or {})
+    if actor is not None and not actor.is_agent:
+        hidden = set(CustomField.objects.filter(key__in=values, agent_only=True).values_list("key", flat=True))
+        values = {k: v for k, v in values.items() if k not in hidden}
     new = create_ticket(
         actor=actor,
         subject=ticket.subject,
@@ -62,7 +66,8 @@ def _follow_up(
         channel=channel,
         priority=ticket.priority,
         category=ticket.category if ticket.category is None or ticket.category.is_active else None,
-        custom_fields={},
+        custom_fields=values,
+        enforce_required=False,
         attachments=attachments,
         external_id=external_id,
         follow_up_of=ticket,
@@ -127,7 +132,7 @@ def add_message(
     elif ticket.status == Status.CLOSED:
         raise ValidationError({"ticket": _("Closed tickets are final; open a follow-up instead.")})
 
-    before = snapshot(ticket)
+    before = snapshot(ticket, relations=False)
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.NOTE if internal else MessageKind.REPLY,
@@ -177,7 +182,7 @@ def add_message(
         subject=ticket,
         actor=actor,
     )
-    diff = changed(before, snapshot(ticket))
+    diff = changed(before, snapshot(ticket, relations=False))
     if diff:
         record_history(ticket=ticket, actor=actor, changes=diff, at=now, event=event)
     return message

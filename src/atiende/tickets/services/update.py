@@ -107,7 +107,8 @@ def update_ticket(*, actor: User | None, ticket: Ticket, **changes: Any) -> Tick
     if ticket.status == Status.CLOSED:
         raise ValidationError({"status": _("Closed tickets are final; reply to open a follow-up.")})
     now = clock.now()
-    before = snapshot(ticket)
+    relations = bool(set(changes) & {"tags", "add_tags", "remove_tags", "ccs", "followers"})
+    before = snapshot(ticket, relations=relations)
 
     if "subject" in changes:
         ticket.subject = clean_subject(changes["subject"])
@@ -175,7 +176,7 @@ def update_ticket(*, actor: User | None, ticket: Ticket, **changes: Any) -> Tick
             raise ValidationError({"followers": _("Only agents can follow tickets.")})
         ticket.followers.set(followers)
 
-    diff = changed(before, snapshot(ticket))
+    diff = changed(before, snapshot(ticket, relations=relations))
     if diff:
         event = emit(TicketUpdated(ticket_id=ticket.pk, fields=sorted(diff)), subject=ticket, actor=actor, changes=diff)
         record_history(ticket=ticket, actor=actor, changes=diff, at=now, event=event)

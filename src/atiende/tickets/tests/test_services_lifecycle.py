@@ -234,3 +234,19 @@ def test_kpi_timestamps_on_solve_and_close(agent):
     assert ticket.solved_at == T0 + timedelta(hours=5)
     assert ticket.closed_at == T0 + timedelta(days=4)
     assert ticket.customer_wait_seconds == 5 * 3600
+
+
+def test_customer_reply_to_closed_ticket_with_required_form_is_not_lost(agent):
+    from atiende.tickets.choices import FieldType
+
+    serial = services.create_custom_field(actor=None, key="serial", label="Serial", type=FieldType.TEXT)
+    category = services.create_category(actor=None, name="Devices", form=[(serial, True)])
+    ticket = make_ticket(category=category, custom_fields={"serial": "SN-1"})
+    services.update_ticket(actor=agent, ticket=ticket, status=Status.CLOSED)
+    # The form later gains another required field nobody filled in.
+    model = services.create_custom_field(actor=None, key="model_no", label="Model", type=FieldType.TEXT)
+    services.update_category(actor=None, category=category, form=[(serial, True), (model, True)])
+    message = services.add_message(actor=None, ticket=ticket, author_contact=ticket.requester, body="Again")
+    follow_up = message.ticket
+    assert follow_up.follow_up_of_id == ticket.pk
+    assert follow_up.custom_fields == {"serial": "SN-1"}
