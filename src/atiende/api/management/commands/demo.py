@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -18,7 +19,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--tickets", type=int, default=2000, help="how many tickets (default: %(default)s)")
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=int(os.environ.get("ATIENDE_DEMO_TICKETS", "2000")),
+            help="how many tickets (default: %(default)s, or ATIENDE_DEMO_TICKETS)",
+        )
         parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same desk")
         parser.add_argument("--days", type=int, default=90, help="how far back the tickets go (default: %(default)s)")
         parser.add_argument(
