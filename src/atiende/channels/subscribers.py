@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atiende.channels.email.compose import reply_for
+from atiende.channels.models import Inbox
 from atiende.core.events import subscribe
 from atiende.core.models import OutboxEvent
 from atiende.tickets.choices import MessageKind
@@ -15,6 +16,8 @@ def send_agent_reply(event: OutboxEvent) -> None:
     payload = event.payload
     if payload.get("kind") != MessageKind.REPLY or payload.get("author_kind") != "agent":
         return
+    if not Inbox.objects.filter(is_active=True).exists():
+        return  # no mailbox configured: nothing can be sent (one query instead of a dozen)
     message = (
         Message.objects.select_related("ticket", "ticket__requester", "author_user")
         .filter(pk=payload.get("message_id"))
