@@ -380,10 +380,11 @@ def test_run_first_start_serves_health_and_stops_every_child_on_ctrl_c(tmp_path:
     env = base_env(tmp_path)
     env.pop("ATIENDE_TESTING", None)  # the real task backend, so a real worker starts
     env.pop("DATABASE_URL")  # the default: a SQLite file under ATIENDE_VAR_DIR
+    env["ATIENDE_DEMO_TICKETS"] = "150"  # the real demo loader, with fewer tickets than the default 2,000
     with running([*atiende_command(), "run", "--port", str(port)], env) as (process, output):
-        # Migrations and the demo data on a fresh var/. The demo takes minutes on a busy
-        # 2-core machine; the budget catches a hang or a crash, not a slow demo.
-        pids = wait_until_running(process, output, timeout=600)
+        # Migrations and the demo data on a fresh var/; the budget catches a hang or a
+        # crash on a busy 2-core machine, not a slow demo.
+        pids = wait_until_running(process, output, timeout=300)
         assert_healthy(port)
         assert (tmp_path / "var" / "atiende.sqlite3").exists()
         assert f"http://127.0.0.1:{port}/" in output.text
