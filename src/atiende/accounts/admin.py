@@ -16,7 +16,9 @@ from atiende.accounts.models import ApiToken, AuditLog, Organization, Organizati
 
 class UserForm(forms.ModelForm):
     password = forms.CharField(
-        label=_("Password"), required=False, widget=forms.PasswordInput,
+        label=_("Password"),
+        required=False,
+        widget=forms.PasswordInput,
         help_text=_("Leave empty to keep the current password."),
     )
 
@@ -37,12 +39,16 @@ class UserAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         fields = {k: data[k] for k in ("name", "role", "is_active", "organization", "language", "time_zone")}
         if change:
-            user = services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), email=data["email"], **fields)  # type: ignore[arg-type]
+            user = services.update_user(
+                actor=request.user, user=User.objects.get(pk=obj.pk), email=data["email"], **fields
+            )  # type: ignore[arg-type]
             if data.get("password"):
                 services.set_password(actor=request.user, user=user, password=data["password"])  # type: ignore[arg-type]
         else:
             fields.pop("is_active")
-            user = services.create_user(actor=request.user, email=data["email"], password=data.get("password") or None, **fields)  # type: ignore[arg-type]
+            user = services.create_user(
+                actor=request.user, email=data["email"], password=data.get("password") or None, **fields
+            )  # type: ignore[arg-type]
         obj.pk = user.pk
 
 
@@ -78,8 +84,12 @@ class TeamAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            services.update_team(actor=request.user, team=Team.objects.get(pk=obj.pk), name=data["name"],  # type: ignore[arg-type]
-                                 description=data["description"])
+            services.update_team(
+                actor=request.user,
+                team=Team.objects.get(pk=obj.pk),
+                name=data["name"],  # type: ignore[arg-type]
+                description=data["description"],
+            )
         else:
             team = services.create_team(actor=request.user, name=data["name"], description=data["description"])  # type: ignore[arg-type]
             obj.pk, obj.created_at = team.pk, team.created_at

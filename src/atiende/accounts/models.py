@@ -36,9 +36,7 @@ class Organization(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     notes = models.TextField(_("notes"), blank=True)
-    members_see_org_tickets = models.BooleanField(
-        _("members see the organization's tickets"), default=False
-    )
+    members_see_org_tickets = models.BooleanField(_("members see the organization's tickets"), default=False)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
 

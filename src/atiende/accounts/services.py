@@ -81,9 +81,7 @@ def create_user(
     _check_time_zone(time_zone)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with this email already exists.")})
-    user = User(
-        email=email, name=name, role=role, organization=organization, language=language, time_zone=time_zone
-    )
+    user = User(email=email, name=name, role=role, organization=organization, language=language, time_zone=time_zone)
     if password:
         if validate_password_strength:
             try:
@@ -232,9 +230,7 @@ def update_organization(
 
 
 @transaction.atomic
-def create_team(
-    *, actor: User | None, name: str, description: str = "", members: Iterable[User] = ()
-) -> Team:
+def create_team(*, actor: User | None, name: str, description: str = "", members: Iterable[User] = ()) -> Team:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("This field is required.")})
@@ -253,14 +249,16 @@ def create_team(
 
 
 @transaction.atomic
-def update_team(
-    *, actor: User | None, team: Team, members: Iterable[User] | None = None, **fields: Any
-) -> Team:
+def update_team(*, actor: User | None, team: Team, members: Iterable[User] | None = None, **fields: Any) -> Team:
     allowed = {"name", "description"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed.")})
-    before = {"name": team.name, "description": team.description, "members": sorted(team.members.values_list("pk", flat=True))}
+    before = {
+        "name": team.name,
+        "description": team.description,
+        "members": sorted(team.members.values_list("pk", flat=True)),
+    }
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
         if not fields["name"]:
@@ -275,7 +273,11 @@ def update_team(
         if any(not m.is_agent for m in member_list):
             raise ValidationError({"members": _("Only agents can be team members.")})
         team.members.set(member_list)
-    after = {"name": team.name, "description": team.description, "members": sorted(team.members.values_list("pk", flat=True))}
+    after = {
+        "name": team.name,
+        "description": team.description,
+        "members": sorted(team.members.values_list("pk", flat=True)),
+    }
     old, new = audit.diff(before, after)
     if new:
         audit.record(actor=actor, action="team.updated", obj=team, before=old, after=new)

@@ -20,9 +20,7 @@ def contacts_visible_to(viewer: User) -> QuerySet[Contact]:
 
 
 def find_by_identity(kind: str, value: str) -> Contact | None:
-    identity = (
-        ContactIdentity.objects.select_related("contact").filter(kind=kind, value=normalize(kind, value)).first()
-    )
+    identity = ContactIdentity.objects.select_related("contact").filter(kind=kind, value=normalize(kind, value)).first()
     if identity is None:
         return None
     contact = identity.contact

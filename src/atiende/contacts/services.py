@@ -163,7 +163,12 @@ def add_identity(
         created_at=clock.now(),
     )
     audit.record(actor=actor, action="contact.identity_added", obj=contact, after={"kind": kind, "value": norm})
-    emit(ContactUpdated(contact_id=contact.pk), subject=contact, actor=actor, changes={"identities": [None, f"{kind}:{norm}"]})
+    emit(
+        ContactUpdated(contact_id=contact.pk),
+        subject=contact,
+        actor=actor,
+        changes={"identities": [None, f"{kind}:{norm}"]},
+    )
     return identity
 
 
@@ -178,7 +183,12 @@ def remove_identity(*, actor: User | None, identity: ContactIdentity) -> None:
             first.is_primary = True
             first.save(update_fields=["is_primary"])
     audit.record(actor=actor, action="contact.identity_removed", obj=contact, before={"kind": kind, "value": value})
-    emit(ContactUpdated(contact_id=contact.pk), subject=contact, actor=actor, changes={"identities": [f"{kind}:{value}", None]})
+    emit(
+        ContactUpdated(contact_id=contact.pk),
+        subject=contact,
+        actor=actor,
+        changes={"identities": [f"{kind}:{value}", None]},
+    )
 
 
 @transaction.atomic

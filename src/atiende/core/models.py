@@ -27,9 +27,7 @@ class OutboxEvent(models.Model):
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
-    cause = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="effects"
-    )
+    cause = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="effects")
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     created_at = models.DateTimeField(_("created at"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)

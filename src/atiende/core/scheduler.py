@@ -36,9 +36,9 @@ class Scheduler:
 
     def acquire_lease(self, now: datetime) -> bool:
         expires = now + self.lease
-        updated = SchedulerLease.objects.filter(
-            Q(holder=self.holder) | Q(expires_at__lt=now), name=LEASE_NAME
-        ).update(holder=self.holder, expires_at=expires)
+        updated = SchedulerLease.objects.filter(Q(holder=self.holder) | Q(expires_at__lt=now), name=LEASE_NAME).update(
+            holder=self.holder, expires_at=expires
+        )
         if updated:
             return True
         if SchedulerLease.objects.filter(name=LEASE_NAME).exists():

@@ -26,15 +26,20 @@ class CustomFieldAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.update_custom_field(
-                actor=request.user, field=CustomField.objects.get(pk=obj.pk),  # type: ignore[arg-type]
-                **{k: data[k] for k in ("label", "options", "required", "agent_only", "applies_to_all",
-                                        "is_active", "position")},
+                actor=request.user,
+                field=CustomField.objects.get(pk=obj.pk),  # type: ignore[arg-type]
+                **{
+                    k: data[k]
+                    for k in ("label", "options", "required", "agent_only", "applies_to_all", "is_active", "position")
+                },
             )
         else:
             field = services.create_custom_field(
                 actor=request.user,  # type: ignore[arg-type]
-                **{k: data[k] for k in ("key", "label", "type", "options", "required", "agent_only",
-                                        "applies_to_all", "position")},
+                **{
+                    k: data[k]
+                    for k in ("key", "label", "type", "options", "required", "agent_only", "applies_to_all", "position")
+                },
             )
             obj.pk, obj.created_at = field.pk, field.created_at
 
@@ -61,8 +66,6 @@ class CategoryAdmin(admin.ModelAdmin):
             data.pop("is_active")
             category = services.create_category(actor=request.user, **data)  # type: ignore[arg-type]
             obj.pk, obj.created_at = category.pk, category.created_at
-
-
 
 
 @admin.register(Tag)

@@ -35,7 +35,9 @@ _FALSE = {"false", "0", "no", "off"}
 class TicketFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         distinct=False,
-        choices=Status.choices, widget=ListOrCSVWidget, help_text=_("One or more statuses (repeat or comma-separate).")
+        choices=Status.choices,
+        widget=ListOrCSVWidget,
+        help_text=_("One or more statuses (repeat or comma-separate)."),
     )
     priority = django_filters.MultipleChoiceFilter(
         distinct=False,
@@ -56,8 +58,7 @@ class TicketFilterSet(django_filters.FilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id", help_text=_("Organization id."))
     category = django_filters.NumberFilter(field_name="category_id", help_text=_("Category id."))
     channel = django_filters.MultipleChoiceFilter(
-        distinct=False,
-        choices=Channel.choices, widget=ListOrCSVWidget, help_text=_("One or more origin channels.")
+        distinct=False, choices=Channel.choices, widget=ListOrCSVWidget, help_text=_("One or more origin channels.")
     )
     tag = extend_schema_field(OpenApiTypes.STR)(
         django_filters.CharFilter(
@@ -65,8 +66,7 @@ class TicketFilterSet(django_filters.FilterSet):
         )
     )
     tier = django_filters.MultipleChoiceFilter(
-        distinct=False,
-        choices=Tier.choices, widget=ListOrCSVWidget, help_text=_("One or more support tiers (0-4).")
+        distinct=False, choices=Tier.choices, widget=ListOrCSVWidget, help_text=_("One or more support tiers (0-4).")
     )
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

@@ -120,7 +120,11 @@ class Ticket(models.Model):
         Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
         verbose_name=_("organization"),
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.API)
@@ -134,8 +138,12 @@ class Ticket(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("team")
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="assigned_tickets", verbose_name=_("assignee"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
     )
     tags = models.ManyToManyField(Tag, related_name="tickets", blank=True, verbose_name=_("tags"))
     ccs = models.ManyToManyField(Contact, related_name="cc_tickets", blank=True, verbose_name=_("CCs"))
@@ -144,11 +152,19 @@ class Ticket(models.Model):
     )
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
         verbose_name=_("merged into"),
     )
     follow_up_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
         verbose_name=_("follow-up of"),
     )
     # Subject and message text, indexed for full-text search (see core.search).
@@ -197,11 +213,19 @@ class Message(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices, default=MessageKind.REPLY)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.API)
     author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("author (user)"),
     )
     author_contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
         verbose_name=_("author (contact)"),
     )
     body_text = models.TextField(_("text"), blank=True)
@@ -246,9 +270,7 @@ class StoredFile(models.Model):
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
-    )
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     blob = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="attachments")
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=150)
@@ -328,7 +350,11 @@ class SavedView(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner")
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
         verbose_name=_("shared with team"),
     )
     filters = models.JSONField(_("filters"), default=dict, blank=True)

@@ -75,8 +75,10 @@ def search_tickets(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
 
 
 def messages_visible_to(viewer: User, ticket: Ticket) -> QuerySet[Message]:
-    qs = Message.objects.filter(ticket=ticket).select_related("author_user", "author_contact").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.select_related("blob"))
+    qs = (
+        Message.objects.filter(ticket=ticket)
+        .select_related("author_user", "author_contact")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.select_related("blob")))
     )
     if not viewer.is_agent:
         qs = qs.exclude(kind=MessageKind.NOTE)
@@ -99,9 +101,7 @@ def history_visible_to(viewer: User, ticket: Ticket) -> QuerySet[TicketHistory]:
 def events_of(viewer: User, ticket: Ticket) -> QuerySet[OutboxEvent]:
     if not viewer.is_agent:
         return OutboxEvent.objects.none()
-    return OutboxEvent.objects.filter(subject_type="tickets.ticket", subject_id=str(ticket.pk)).order_by(
-        "created_at"
-    )
+    return OutboxEvent.objects.filter(subject_type="tickets.ticket", subject_id=str(ticket.pk)).order_by("created_at")
 
 
 def links_of(viewer: User, ticket: Ticket) -> QuerySet[TicketLink]:

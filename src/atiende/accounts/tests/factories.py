@@ -13,7 +13,9 @@ _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
 
 
-def make_user(*, role: str = Role.AGENT, email: str | None = None, teams: list[Team] | None = None, **extra: Any) -> User:
+def make_user(
+    *, role: str = Role.AGENT, email: str | None = None, teams: list[Team] | None = None, **extra: Any
+) -> User:
     n = next(_seq)
     return services.create_user(
         actor=None,

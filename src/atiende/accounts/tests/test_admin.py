@@ -32,8 +32,12 @@ def test_admin_configures_through_services(client):
     response = client.post(
         "/admin/accounts/organization/add/",
         {
-            "name": "Acme", "notes": "", "members_see_org_tickets": "on",
-            "domains-TOTAL_FORMS": "1", "domains-INITIAL_FORMS": "0", "domains-0-domain": "acme.example",
+            "name": "Acme",
+            "notes": "",
+            "members_see_org_tickets": "on",
+            "domains-TOTAL_FORMS": "1",
+            "domains-INITIAL_FORMS": "0",
+            "domains-0-domain": "acme.example",
         },
     )
     assert response.status_code == 302, response.content[:2000]
@@ -47,8 +51,15 @@ def test_admin_configures_through_services(client):
     response = client.post(
         "/admin/tickets/category/add/",
         {
-            "name": "Hardware", "description": "", "position": "0", "is_active": "on", "default_team": team.pk,
-            "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-0-field": field.pk, "form-0-required": "on",
+            "name": "Hardware",
+            "description": "",
+            "position": "0",
+            "is_active": "on",
+            "default_team": team.pk,
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "0",
+            "form-0-field": field.pk,
+            "form-0-required": "on",
             "form-0-position": "0",
         },
     )

@@ -61,8 +61,9 @@ def test_audit_log_records_actor_ip_before_after():
     admin = make_user(role=Role.ADMIN)
     org = make_organization(name="Acme", domains=["acme.example"])
     with request_context(ip="203.0.113.7"):
-        services.update_organization(actor=admin, organization=org, members_see_org_tickets=True,
-                                     domains=["acme.example", "acme.es"])
+        services.update_organization(
+            actor=admin, organization=org, members_see_org_tickets=True, domains=["acme.example", "acme.es"]
+        )
     entry = AuditLog.objects.filter(action="organization.updated").get()
     assert entry.actor == admin and entry.ip == "203.0.113.7"
     assert entry.before == {"members_see_org_tickets": False, "domains": ["acme.example"]}

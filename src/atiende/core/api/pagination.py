@@ -54,7 +54,11 @@ class KeysetPagination(BasePagination):
         field = raw.lstrip("-")
         if field not in allowed:
             raise ValidationError(
-                {self.ordering_query_param: [f"Sort by one of: {', '.join(sorted(allowed))} (prefix - for descending)."]}
+                {
+                    self.ordering_query_param: [
+                        f"Sort by one of: {', '.join(sorted(allowed))} (prefix - for descending)."
+                    ]
+                }
             )
         return field, desc
 
@@ -118,10 +122,23 @@ class KeysetPagination(BasePagination):
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         fields = (*getattr(view, "ordering_fields", ()), "id")
         return [
-            {"name": self.cursor_query_param, "required": False, "in": "query", "schema": {"type": "string"},
-             "description": "Opaque cursor from the previous page's `next` link."},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
-            {"name": self.ordering_query_param, "required": False, "in": "query",
-             "schema": {"type": "string", "enum": [p + f for f in fields for p in ("", "-")]}},
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "Opaque cursor from the previous page's `next` link.",
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+            {
+                "name": self.ordering_query_param,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "string", "enum": [p + f for f in fields for p in ("", "-")]},
+            },
         ]

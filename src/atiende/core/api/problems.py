@@ -57,9 +57,7 @@ def problem_body(status: int, *, detail: str, code: str, errors: list[Any] | Non
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -70,9 +68,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         first = errors[0] if errors else None
-        summary = (
-            f"{first['field']}: {first['message']}" if first and first["field"] else (first or {}).get("message")
-        )
+        summary = f"{first['field']}: {first['message']}" if first and first["field"] else (first or {}).get("message")
         body = problem_body(
             response.status_code, detail=summary or "Invalid input.", code="validation_error", errors=errors
         )

@@ -141,7 +141,9 @@ def create_category(
         created_at=clock.now(),
     )
     _set_form(category, form)
-    audit.record(actor=actor, action="category.created", obj=category, after={"name": name, "parent": parent and parent.pk})
+    audit.record(
+        actor=actor, action="category.created", obj=category, after={"name": name, "parent": parent and parent.pk}
+    )
     emit(CatalogChanged(model="category", object_id=category.pk), subject=category, actor=actor)
     return category
 
@@ -169,7 +171,11 @@ def update_category(
     if form is not None:
         _set_form(category, form)
     audit.record(
-        actor=actor, action="category.updated", obj=category, before=before, after={k: str(v) for k, v in changes.items()}
+        actor=actor,
+        action="category.updated",
+        obj=category,
+        before=before,
+        after={k: str(v) for k, v in changes.items()},
     )
     emit(CatalogChanged(model="category", object_id=category.pk), subject=category, actor=actor)
     return category

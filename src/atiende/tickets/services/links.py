@@ -57,10 +57,22 @@ def link_tickets(*, actor: User | None, source: Ticket, target: Ticket, kind: st
     event = emit(TicketLinked(source_id=source.pk, target_id=target.pk, kind=kind), subject=source, actor=actor)
     TicketHistory.objects.bulk_create(
         [
-            TicketHistory(ticket=source, actor=actor, field=f"link.{kind}", new_value=target.number, at=now,
-                          event_id=event.pk if event else None),
-            TicketHistory(ticket=target, actor=actor, field=f"linked_from.{kind}", new_value=source.number, at=now,
-                          event_id=event.pk if event else None),
+            TicketHistory(
+                ticket=source,
+                actor=actor,
+                field=f"link.{kind}",
+                new_value=target.number,
+                at=now,
+                event_id=event.pk if event else None,
+            ),
+            TicketHistory(
+                ticket=target,
+                actor=actor,
+                field=f"linked_from.{kind}",
+                new_value=source.number,
+                at=now,
+                event_id=event.pk if event else None,
+            ),
         ]
     )
     return link
@@ -74,6 +86,10 @@ def unlink_tickets(*, actor: User | None, link: TicketLink) -> None:
     now = clock.now()
     event = emit(TicketUnlinked(source_id=source.pk, target_id=target.pk, kind=kind), subject=source, actor=actor)
     TicketHistory.objects.create(
-        ticket=source, actor=actor, field=f"link.{kind}", old_value=target.number, at=now,
+        ticket=source,
+        actor=actor,
+        field=f"link.{kind}",
+        old_value=target.number,
+        at=now,
         event_id=event.pk if event else None,
     )

@@ -67,28 +67,40 @@ def merge_tickets(*, actor: User | None, source: Ticket, target: Ticket) -> Tick
     TicketLink.objects.get_or_create(
         source=source, target=target, kind=LinkKind.DUPLICATE, defaults={"created_by": actor, "created_at": now}
     )
-    event = emit(TicketMerged(source_id=source.pk, target_id=target.pk), subject=target, actor=actor,
-                 changes={"merged_from": [None, source.number]})
+    event = emit(
+        TicketMerged(source_id=source.pk, target_id=target.pk),
+        subject=target,
+        actor=actor,
+        changes={"merged_from": [None, source.number]},
+    )
     event_id = event.pk if event else None
     TicketHistory.objects.bulk_create(
         [
-            TicketHistory(ticket=source, actor=actor, field="status", old_value=old_status, new_value=Status.CLOSED,
-                          at=now, event_id=event_id),
-            TicketHistory(ticket=source, actor=actor, field="merged_into", new_value=target.number, at=now,
-                          event_id=event_id),
-            TicketHistory(ticket=target, actor=actor, field="merged_from", new_value=source.number, at=now,
-                          event_id=event_id),
+            TicketHistory(
+                ticket=source,
+                actor=actor,
+                field="status",
+                old_value=old_status,
+                new_value=Status.CLOSED,
+                at=now,
+                event_id=event_id,
+            ),
+            TicketHistory(
+                ticket=source, actor=actor, field="merged_into", new_value=target.number, at=now, event_id=event_id
+            ),
+            TicketHistory(
+                ticket=target, actor=actor, field="merged_from", new_value=source.number, at=now, event_id=event_id
+            ),
         ]
     )
-    audit.record(actor=actor, action="ticket.merged", obj=target,
-                 after={"source": source.number, "messages": len(moved)})
+    audit.record(
+        actor=actor, action="ticket.merged", obj=target, after={"source": source.number, "messages": len(moved)}
+    )
     return target
 
 
 @transaction.atomic
-def split_ticket(
-    *, actor: User | None, ticket: Ticket, message_ids: Sequence[int], subject: str = ""
-) -> Ticket:
+def split_ticket(*, actor: User | None, ticket: Ticket, message_ids: Sequence[int], subject: str = "") -> Ticket:
     """Move the given messages of ``ticket`` into a new ticket with the same requester."""
     require_agent(actor)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -137,8 +149,12 @@ def split_ticket(
     event_id = event.pk if event else None
     TicketHistory.objects.bulk_create(
         [
-            TicketHistory(ticket=ticket, actor=actor, field="split_into", new_value=new.number, at=now, event_id=event_id),
-            TicketHistory(ticket=new, actor=actor, field="split_from", new_value=ticket.number, at=now, event_id=event_id),
+            TicketHistory(
+                ticket=ticket, actor=actor, field="split_into", new_value=new.number, at=now, event_id=event_id
+            ),
+            TicketHistory(
+                ticket=new, actor=actor, field="split_from", new_value=ticket.number, at=now, event_id=event_id
+            ),
         ]
     )
     audit.record(actor=actor, action="ticket.split", obj=ticket, after={"new": new.number, "messages": ids})

@@ -126,8 +126,14 @@ def add_message(
         stale = ticket.status == Status.SOLVED and (ticket.solved_at is None or now - ticket.solved_at > window)
         if ticket.status == Status.CLOSED or stale:
             return _follow_up(
-                actor=actor, ticket=ticket, contact=contact, text=text, html=clean_html, channel=channel,
-                attachments=attachments, external_id=external_id,
+                actor=actor,
+                ticket=ticket,
+                contact=contact,
+                text=text,
+                html=clean_html,
+                channel=channel,
+                attachments=attachments,
+                external_id=external_id,
             )
     elif ticket.status == Status.CLOSED:
         raise ValidationError({"ticket": _("Closed tickets are final; open a follow-up instead.")})

@@ -32,8 +32,21 @@ from atiende.tickets.services.create import check_assignment, check_tier, parse_
 
 UPDATABLE = frozenset(
     {
-        "subject", "status", "priority", "category", "tier", "team", "assignee", "organization", "requester",
-        "tags", "add_tags", "remove_tags", "custom_fields", "ccs", "followers",
+        "subject",
+        "status",
+        "priority",
+        "category",
+        "tier",
+        "team",
+        "assignee",
+        "organization",
+        "requester",
+        "tags",
+        "add_tags",
+        "remove_tags",
+        "custom_fields",
+        "ccs",
+        "followers",
     }
 )
 CUSTOMER_UPDATABLE = frozenset({"status"})
@@ -136,9 +149,11 @@ def update_ticket(*, actor: User | None, ticket: Ticket, **changes: Any) -> Tick
         ticket.team = team
         if "assignee" not in changes and ticket.assignee is not None:
             # Moving to a team the assignee is not in leaves the ticket unassigned.
-            if team is not None and not ticket.assignee.sees_all_tickets and not team.members.filter(
-                pk=ticket.assignee_id
-            ).exists():
+            if (
+                team is not None
+                and not ticket.assignee.sees_all_tickets
+                and not team.members.filter(pk=ticket.assignee_id).exists()
+            ):
                 ticket.assignee = None
     if "assignee" in changes:
         ticket.assignee = changes["assignee"]
@@ -148,9 +163,7 @@ def update_ticket(*, actor: User | None, ticket: Ticket, **changes: Any) -> Tick
         raw = changes.get("custom_fields") or {}
         if not isinstance(raw, dict):
             raise ValidationError({"custom_fields": _("Expected an object of field keys and values.")})
-        ticket.custom_fields = cf.validate(
-            category=ticket.category, current=ticket.custom_fields or {}, changes=raw
-        )
+        ticket.custom_fields = cf.validate(category=ticket.category, current=ticket.custom_fields or {}, changes=raw)
     if "status" in changes:
         new_status = changes["status"]
         if actor is not None and not actor.is_agent:
@@ -167,7 +180,9 @@ def update_ticket(*, actor: User | None, ticket: Ticket, **changes: Any) -> Tick
     if changes.get("add_tags"):
         ticket.tags.add(*get_or_create_tags(_names(changes["add_tags"])))
     if changes.get("remove_tags"):
-        ticket.tags.remove(*ticket.tags.filter(name__in=[t.name for t in get_or_create_tags(_names(changes["remove_tags"]))]))
+        ticket.tags.remove(
+            *ticket.tags.filter(name__in=[t.name for t in get_or_create_tags(_names(changes["remove_tags"]))])
+        )
     if "ccs" in changes:
         ticket.ccs.set([c for c in changes["ccs"] if c.pk != ticket.requester_id])
     if "followers" in changes:

@@ -48,7 +48,10 @@ def test_two_processes_create_tickets_concurrently():
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD, str(contact.pk), str(per_worker), str(n)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for n in range(2)
     ]

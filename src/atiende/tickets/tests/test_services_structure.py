@@ -103,7 +103,9 @@ def hardware_form():
     )
     parent = services.create_category(actor=None, name="Hardware", form=[(model, True)])
     laptops = services.create_category(
-        actor=None, name="Laptops", parent=parent,
+        actor=None,
+        name="Laptops",
+        parent=parent,
         form=[(size, False), (ports, False), (qty, False), (bought, False), (warranty, False), (internal, False)],
     )
     return laptops
@@ -112,11 +114,22 @@ def hardware_form():
 def test_custom_fields_validated_by_type(hardware_form, agent):
     ticket = make_ticket(
         category=hardware_form,
-        custom_fields={"model": "T14", "size": "M", "ports": ["hdmi", "usb", "usb"], "qty": "2", "bought": "2026-01-31",
-                       "warranty": True},
+        custom_fields={
+            "model": "T14",
+            "size": "M",
+            "ports": ["hdmi", "usb", "usb"],
+            "qty": "2",
+            "bought": "2026-01-31",
+            "warranty": True,
+        },
     )
     assert ticket.custom_fields == {
-        "model": "T14", "size": "M", "ports": ["usb", "hdmi"], "qty": 2, "bought": "2026-01-31", "warranty": True
+        "model": "T14",
+        "size": "M",
+        "ports": ["usb", "hdmi"],
+        "qty": 2,
+        "bought": "2026-01-31",
+        "warranty": True,
     }
     bad = {"size": "XL", "qty": "many", "bought": "31/01/2026", "warranty": "yes", "ports": ["vga"], "nope": 1}
     with pytest.raises(ValidationError) as exc:
@@ -138,8 +151,9 @@ def test_agent_only_fields_rejected_for_customers(hardware_form):
 
     user, contact = make_customer()
     with pytest.raises(ValidationError) as exc:
-        make_ticket(actor=user, requester=contact, category=hardware_form,
-                    custom_fields={"model": "X1", "cost_center": "CC-9"})
+        make_ticket(
+            actor=user, requester=contact, category=hardware_form, custom_fields={"model": "X1", "cost_center": "CC-9"}
+        )
     assert "custom_fields.cost_center" in exc.value.message_dict
 
 
