@@ -136,6 +136,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file so that subprocesses (worker kill tests) share the database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_atiende.sqlite3")}
 else:
+    if os.environ.get("ATIENDE_TEST_RUN_ID"):
+        # One test database per test session, so two sessions on one server never collide.
+        DATABASES["default"]["TEST"] = {
+            "NAME": f"test_{DATABASES['default']['NAME']}_{os.environ['ATIENDE_TEST_RUN_ID']}"
+        }
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_VENDOR = "sqlite" if "sqlite" in DATABASES["default"]["ENGINE"] else "postgresql"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 os.environ["ATIENDE_TESTING"] = "1"
+# A per-session suffix for the PostgreSQL test database name (see settings).
+os.environ.setdefault("ATIENDE_TEST_RUN_ID", uuid.uuid4().hex[:8])
 if not os.environ.get("ATIENDE_VAR_DIR"):
     os.environ["ATIENDE_VAR_DIR"] = tempfile.mkdtemp(prefix="atiende-test-")
