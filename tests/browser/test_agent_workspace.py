@@ -47,13 +47,30 @@ def test_agent_replies_adds_a_note_and_changes_status(new_page, screenshot, sign
     expect(page.locator("#timeline .msg--agent").last).to_contain_text("We are sending a technician.")
 
     # An internal note (keyboard "n" switches the composer to a note).
-    page.locator("body").click()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("n")
     expect(page.locator("#composer")).to_have_class(re.compile("is-note"))
     page.fill("#reply_body", "Customer is VIP, keep an eye on it.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".messages")).to_contain_text("Internal note added.")
     expect(page.locator("#timeline .msg--note")).to_contain_text("Customer is VIP")
+
+    # Drag and drop a file onto the composer, then send it with a reply.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("r")
+    page.fill("#reply_body", "Photo of the label attached.")
+    page.evaluate(
+        """() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["label 123"], "label.txt", {type: "text/plain"}));
+        const zone = document.querySelector("#composer [data-dropzone]");
+        zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }"""
+    )
+    expect(page.locator("#composer [data-file-list]")).to_contain_text("label.txt")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#timeline .attachments").last).to_contain_text("label.txt")
 
     # Status: pending, through the side panel.
     page.select_option("#id_status", "pending")
@@ -65,10 +82,18 @@ def test_agent_replies_adds_a_note_and_changes_status(new_page, screenshot, sign
 
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert ticket.status == "pending"
-    assert list(ticket.messages.values_list("kind", flat=True)) == ["reply", "reply", "note"]
+    assert list(ticket.messages.values_list("kind", flat=True)) == ["reply", "reply", "note", "reply"]
+    assert ticket.attachments.get().filename == "label.txt"
+
+    # Usable on a tablet: nothing wider than the screen.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    for url in (f"/agent/tickets/{ticket.number}/", "/agent/views/open/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), url
+    screenshot(page, "agent-list-tablet")
 
     # Shortcuts help.
-    page.locator("body").click()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("?")
     expect(page.locator("#shortcuts-help")).to_be_visible()
     screenshot(page, "shortcuts-help")

@@ -33,7 +33,8 @@ OTHER_TICKETS = 5
 
 
 def get_ticket(user: User, number: int) -> Ticket:
-    ticket = selectors.ticket_detail(user).filter(number=number).first()
+    # ticket_list, not ticket_detail: the page shows no CCs or followers, so it skips their queries.
+    ticket = selectors.ticket_list(user).filter(number=number).first()
     if ticket is None:
         raise Http404
     return ticket
