@@ -63,7 +63,7 @@ class _Server:
 
         self.port = _free_port()
         config = uvicorn.Config(
-            application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning", ws="websockets"
+            application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning", ws="websockets-sansio"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="asgi-test-server", daemon=True)
@@ -93,8 +93,11 @@ def asgi_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Chromium for one test. Function-scoped on purpose: Playwright's sync API keeps an
+    event loop on the main thread while it runs, which would break every later test in
+    the same process that uses ``async_to_sync`` (and trips Django's async guard)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"Browser tests need Chromium at {CHROMIUM}: install it with `apt-get install -y chromium` "
@@ -103,10 +106,10 @@ def browser() -> Iterator[Any]:
         )
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop on the main thread, so Django's guard
-    # against ORM calls from async code would trip on the test's own (sync) setup code.
-    # The server thread keeps its guard: it runs ORM code through sync_to_async.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # While Playwright's loop is on this thread, the test's own ORM calls (sync code)
+    # would look async to Django; the server thread keeps its guard (it runs ORM code
+    # through sync_to_async).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
