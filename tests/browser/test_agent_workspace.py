@@ -85,6 +85,20 @@ def test_agent_replies_adds_a_note_and_changes_status(new_page, screenshot, sign
     assert list(ticket.messages.values_list("kind", flat=True)) == ["reply", "reply", "note", "reply"]
     assert ticket.attachments.get().filename == "label.txt"
 
+    # Global search, and a saved view built from the filter bar.
+    page.fill("#global-search", "printer")
+    page.keyboard.press("Enter")
+    expect(page.locator("#results-tickets + .results")).to_contain_text("Printer on fire")
+    screenshot(page, "search")
+    page.goto("/agent/views/open/?status=pending")
+    page.get_by_role("link", name="Save as a new view").click()
+    expect(page.locator("#id_f_status input[value=pending]")).to_be_checked()
+    page.fill("#id_name", "Waiting on customers")
+    screenshot(page, "saved-view-form")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.locator(".sidebar a.view[aria-current=page]")).to_contain_text("Waiting on customers")
+    expect(page.locator("table.tickets tbody tr[data-row]")).to_have_count(1)
+
     # Usable on a tablet: nothing wider than the screen.
     page.set_viewport_size({"width": 768, "height": 1024})
     for url in (f"/agent/tickets/{ticket.number}/", "/agent/views/open/"):

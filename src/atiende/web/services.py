@@ -126,7 +126,9 @@ def request_sign_in_link(*, email: str, language: str, base_url: str) -> None:
             name=contact.name,
             role=Role.CUSTOMER,
             organization=contact.organization,
-            language=language if language in {"es", "en"} else contact.language or settings.LANGUAGE_CODE,
+            language=next(
+                (code for code in (language, contact.language, settings.LANGUAGE_CODE) if code in {"es", "en"}), "es"
+            ),
         )
     if not user.is_active or user.role != Role.CUSTOMER:
         return  # staff sign in with a password (and may reset it)

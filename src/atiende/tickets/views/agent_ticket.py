@@ -125,7 +125,8 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         add_service_errors(form, exc, {"ticket": "body", "message_ids": "body"})
         return _page(request, ticket, status=400, reply_form=form)
     text = _("Internal note added.") if message.kind == "note" else _("Reply sent.")
-    return _done(request, user, ticket, text, f"#message-{message.pk}")
+    # A merged ticket's messages go to the ticket it was merged into: show that one.
+    return _done(request, user, message.ticket, text, f"#message-{message.pk}")
 
 
 @agent_required

@@ -239,3 +239,11 @@ def test_ticket_page_queries_do_not_grow_with_messages(agent, other_agent, team,
     few = _page_queries(agent_client, f"/agent/tickets/{build(2).number}/")
     many = _page_queries(agent_client, f"/agent/tickets/{build(12).number}/")
     assert few == many, (few, many)
+
+
+def test_a_reply_on_a_merged_ticket_lands_on_the_ticket_it_was_merged_into(agent, team, agent_client) -> None:
+    source, target = make_ticket(team=team), make_ticket(team=team)
+    services.merge_tickets(actor=agent, source=source, target=target)
+    response = agent_client.get(f"/agent/tickets/{source.number}/")
+    assert f'href="/agent/tickets/{target.number}/"' in html_of(response)
+    assert "This ticket is closed." in html_of(response)
