@@ -44,13 +44,16 @@ def is_suppressed(address: str) -> bool:
 
 def handle(verdict: Verdict, *, inbound: InboundEmail) -> BounceResult:
     ids = verdict.original_message_ids
-    outbound = OutboundEmail.objects.filter(message_id__in=ids).order_by("-id").first() if ids else None
+    # A report about our mail names a Message-ID we issued (atd.…@ our domain); others
+    # (bounces of mail we never sent, backscatter) need no lookup at all.
+    ours = [m for m in ids if m.lower().startswith("<atd.")]
+    outbound = OutboundEmail.objects.filter(message_id__in=ours).order_by("-id").first() if ours else None
     ticket: Ticket | None = None
     if outbound is not None and outbound.ticket_id is not None:
         ticket = Ticket.objects.filter(pk=outbound.ticket_id).first()
-    elif ids:
-        found = ticket_for_message_ids(ids, exclude_inbound=inbound.pk)
-        for message_id in ids:
+    elif ours:
+        found = ticket_for_message_ids(ours, exclude_inbound=inbound.pk)
+        for message_id in ours:
             if message_id in found:
                 ticket = Ticket.objects.filter(pk=found[message_id].pk).first()
                 break

@@ -96,6 +96,8 @@ def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str]
         seen.add(email)
         addresses.append(Address(address.name, email))
     addresses = addresses[:limit]
+    if not addresses:
+        return Copies()
     agents = {
         u.email.lower(): u
         for u in User.objects.filter(email__in=[a.address for a in addresses], is_active=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from typing import IO
 
 from django.db import IntegrityError, transaction
@@ -74,7 +75,11 @@ def receive(
 ) -> Received:
     """Store ``raw`` durably for ``inbox`` (found from the recipients when not given)."""
     with rawstore.spool(raw) as spooled:
-        headers = parse_headers_only(spooled.file, header_limit=conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES"))
+        try:
+            headers = parse_headers_only(spooled.file, header_limit=conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES"))
+        except Exception:  # a parser bug must not lose the message: store it, keyed by its hash
+            logger.exception("could not read the headers of an inbound message; storing it by hash")
+            headers = ParsedEmail(headers=Message())
         if inbox is None:
             inbox = resolve_inbox(headers, recipients)
         path = rawstore.save(spooled)
@@ -110,7 +115,7 @@ def _record(
     fields = {
         "inbox": inbox,
         "source": source,
-        "source_ref": source_ref[:500],
+        "source_ref": header_text(source_ref, limit=500),
         "envelope_sender": header_text(envelope_sender, limit=320),
         "envelope_recipients": [header_text(r, limit=320) for r in recipients][:100],
         "raw_path": path,
@@ -159,7 +164,8 @@ def _record(
 def _existing(inbox: Inbox | None, key: str) -> InboundEmail | None:
     qs = InboundEmail.objects.filter(dedupe_key=key)
     qs = qs.filter(inbox=inbox) if inbox is not None else qs.filter(inbox__isnull=True)
-    return qs.first()
+    pk = qs.order_by().values_list("pk", flat=True).first()  # the usual answer is "none": keep it cheap
+    return InboundEmail.objects.get(pk=pk) if pk is not None else None
 
 
 def enqueue_processing(inbound_id: int) -> None:

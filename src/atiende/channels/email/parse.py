@@ -39,6 +39,7 @@ REPORT_PART_LIMIT = 256 * 1024
 CHUNK = 64 * 1024
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+_LOOSE_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,900})>")
 _B64_KEEP = bytes(range(256)).translate(None, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
@@ -171,8 +172,9 @@ def get_addresses(msg: Message, name: str) -> list[Address]:
     try:
         for value in msg.get_all(name) or []:
             for addr in getattr(value, "addresses", ()):
-                if addr.addr_spec and "@" in addr.addr_spec and " " not in addr.addr_spec.strip():
-                    found.append(Address(header_text(addr.display_name or "", limit=200), addr.addr_spec.strip()))
+                spec = clean_text(addr.addr_spec or "").strip()  # raw UTF-8 (RFC 6532) arrives as surrogates
+                if spec and "@" in spec and " " not in spec:
+                    found.append(Address(header_text(addr.display_name or "", limit=200), spec))
         if found:
             return found
     except Exception:  # noqa: S110 - fall back to the lenient parser below
@@ -182,6 +184,12 @@ def get_addresses(msg: Message, name: str) -> list[Address]:
         addr = addr.strip()
         if addr and "@" in addr and " " not in addr:
             found.append(Address(header_text(display, limit=200), addr))
+    if not found:  # last resort for broken headers such as "From: Big Bug bb@bug.example"
+        for value in values:
+            match = _LOOSE_ADDRESS.search(value)
+            if match:
+                name = header_text(value[: match.start()].strip(' "<'), limit=200)
+                found.append(Address(name, match.group(0)))
     return found
 
 

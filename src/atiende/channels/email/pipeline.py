@@ -27,8 +27,9 @@ from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -80,9 +81,20 @@ class _Run:
     notes: list[str] = field(default_factory=list)
 
 
+def own_addresses_key() -> str:
+    """Cache key of our addresses, per database (tests and deployments may share a Redis)."""
+    return f"atiende.channels.own_addresses:{connection.settings_dict['NAME']}"
+
+
 def own_addresses() -> tuple[frozenset[str], frozenset[str]]:
-    addresses = frozenset(a.lower() for a in Inbox.objects.values_list("address", flat=True))
-    return addresses, frozenset(a.rsplit("@", 1)[-1] for a in addresses)
+    """Our inbox addresses and their domains (cached for a minute; inbox changes clear it)."""
+    key = own_addresses_key()
+    addresses = cache.get(key)
+    if addresses is None:
+        addresses = sorted(a.lower() for a in Inbox.objects.values_list("address", flat=True))
+        cache.set(key, addresses, 60)
+    own = frozenset(addresses)
+    return own, frozenset(a.rsplit("@", 1)[-1] for a in own)
 
 
 # --- the steps ------------------------------------------------------------------------------------
@@ -94,12 +106,7 @@ def load(inbound: InboundEmail) -> tuple[ParsedEmail, bool]:
     limit = conf.get("ATIENDE_EMAIL_MAX_BYTES")
     with rawstore.open_raw(inbound.raw_path) as handle:
         if inbound.raw_size > limit:
-            parsed = parse_headers_only(handle, header_limit=header_limit)
-            parsed.text = _(
-                "This email was too large to process (%(size)s; the limit is %(limit)s). The original message "
-                "is kept, and an administrator can download it."
-            ) % {"size": filesizeformat(inbound.raw_size), "limit": filesizeformat(limit)}
-            return parsed, True
+            return parse_headers_only(handle, header_limit=header_limit), True
         parsed = parse(
             handle,
             max_parts=conf.get("ATIENDE_EMAIL_MAX_PARTS"),
@@ -176,7 +183,14 @@ def uploads(run: _Run) -> tuple[list[Upload], list[str]]:
 
 
 def bodies(run: _Run, *, has_uploads: bool) -> tuple[str, str]:
+    """Text and HTML of the message (in the language active for the sender)."""
     text, html = run.parsed.text, run.parsed.html
+    if run.oversize:
+        limit = conf.get("ATIENDE_EMAIL_MAX_BYTES")
+        text = _(
+            "This email was too large to process (%(size)s; the limit is %(limit)s). The original message "
+            "is kept, and an administrator can download it."
+        ) % {"size": filesizeformat(run.inbound.raw_size), "limit": filesizeformat(limit)}
     if run.notes:
         text = "\n\n".join([text or html_to_text(sanitize_html(html)), *run.notes]).strip()
         html = ""
@@ -188,8 +202,8 @@ def bodies(run: _Run, *, has_uploads: bool) -> tuple[str, str]:
 def deliver(run: _Run, sender: Contact, match: ThreadMatch | None) -> Message:
     """Open a ticket or add the message to the matched one; CCs, followers, inline images."""
     inbound, parsed = run.inbound, run.parsed
-    files, content_ids = uploads(run)
     with override(sender.language or run.inbox.language):
+        files, content_ids = uploads(run)
         text, html = bodies(run, has_uploads=bool(files))
         subject = parsed.subject or _("(no subject)")
     copies = copied(parsed, sender=sender, own_addresses=run.own_addresses)
@@ -237,6 +251,8 @@ def add_copies(
     inbound: InboundEmail, ticket: Ticket, contacts: list[Contact], agents: list[User], *, new_ticket: bool
 ) -> None:
     """CC'd people become CCs of the ticket, CC'd agents its followers."""
+    if not agents and (new_ticket or not contacts):
+        return  # create_ticket already set the CCs of a new ticket
     current_ccs = list(ticket.ccs.all())
     current_followers = list(ticket.followers.all())
     new_ccs = [] if new_ticket else [c for c in contacts if c not in current_ccs and c.pk != ticket.requester_id]
@@ -354,7 +370,7 @@ def process(inbound_id: int, *, replay: bool = False, allow_non_participant: boo
     """
     try:
         with transaction.atomic():
-            inbound = InboundEmail.objects.select_for_update().select_related("inbox").get(pk=inbound_id)
+            inbound = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=inbound_id)
             if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
                 return inbound
             reset(inbound)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -126,7 +127,17 @@ def _apply(inbox: Inbox, fields: dict[str, Any]) -> None:
             setattr(inbox, key, value)
 
 
+def _changed(inbox: Inbox) -> None:
+    """Forget the cached list of our addresses (loop detection) now and after the commit."""
+    from atiende.channels.email.pipeline import own_addresses_key
+
+    key = own_addresses_key()
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def _one_default(inbox: Inbox) -> None:
+    _changed(inbox)
     if inbox.is_default:
         Inbox.objects.exclude(pk=inbox.pk).filter(is_default=True).update(is_default=False)
 

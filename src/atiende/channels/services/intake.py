@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -161,7 +160,7 @@ def _result(label: str, inbound: InboundEmail, outcome: str | None = None) -> In
     else:
         reason = inbound.reason.splitlines()[0] if inbound.reason else inbound.kind
     return IngestResult(
-        file=label,
+        file=label.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
         outcome=str(outcome),
         ticket=inbound.ticket.number if inbound.ticket else None,
         reason=reason[:300],
@@ -194,7 +193,3 @@ def replay_quarantined(*, ids: Sequence[int] = (), accept: bool = False) -> Iter
         inbound = InboundEmail.objects.get(pk=inbound_id)
         result = replay_email(actor=None, inbound=inbound, accept=accept)
         yield _result(f"inbound:{inbound_id}", result)
-
-
-def display_path(label: str) -> str:
-    return os.path.relpath(label) if os.path.isabs(label) else label

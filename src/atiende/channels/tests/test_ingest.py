@@ -164,3 +164,29 @@ def test_kill_9_mid_batch_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     assert len(external) == len(set(external))
     for ticket in Ticket.objects.all():
         assert ticket.messages.count() == 1 + replies
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_smtpd_command_receives_mail_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import smtplib
+
+    from atiende.channels.tests.servers import free_port, wait_for_port
+
+    make_inbox(address="soporte@desk.example", autoack_enabled=False)
+    port = free_port()
+    proc = subprocess.Popen(
+        atiende("smtpd", "--host", "127.0.0.1", "--port", str(port)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=child_env(tmp_path),
+    )
+    try:
+        wait_for_port(port, timeout=60)
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail("ana@cliente.example", ["soporte@desk.example"], build_email(message_id="<cmd@x.example>"))
+        row = InboundEmail.objects.get(message_id="<cmd@x.example>")
+        assert row.source == "smtp" and row.outcome == Outcome.CREATED
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

@@ -96,7 +96,8 @@ def test_a_database_outage_leaves_the_message_pending_not_quarantined(inbox: Any
     assert received.inbound.outcome == Outcome.CREATED
 
 
-def test_oversize_mail_becomes_a_ticket_that_says_so_with_the_raw_kept(inbox: Any, settings: Any) -> None:
+def test_oversize_mail_becomes_a_ticket_that_says_so_with_the_raw_kept(settings: Any) -> None:
+    inbox = make_inbox(address="soporte@desk.example", language="en")
     settings.ATIENDE_EMAIL_MAX_BYTES = 2000
     raw = build_email(subject="Huge", attachments=[("big.bin", b"x" * 5000, "application/octet-stream")])
     row = deliver(raw, inbox=inbox)
@@ -111,14 +112,16 @@ def test_oversize_mail_becomes_a_ticket_that_says_so_with_the_raw_kept(inbox: An
     assert read_raw(row.raw_path) == raw
 
 
-def test_an_attachment_over_the_limit_is_left_out_with_a_note(inbox: Any, settings: Any) -> None:
+def test_an_attachment_over_the_limit_is_left_out_with_a_note(settings: Any) -> None:
+    inbox = make_inbox(address="soporte@desk.example", language="es")
     settings.ATTACHMENT_MAX_BYTES = 100
     raw = build_email(
         attachments=[("small.png", PNG, "image/png"), ("big.pdf", b"%PDF" + b"0" * 500, "application/pdf")]
     )
     row = deliver(raw, inbox=inbox)
     assert list(message_of(row).attachments.values_list("filename", flat=True)) == ["small.png"]
-    assert "big.pdf" in message_of(row).body_text and "was not added" in message_of(row).body_text
+    note = message_of(row).body_text
+    assert "big.pdf" in note and ("No se añadió" in note or "was not added" in note)  # in the inbox's language
 
 
 def test_attachments_are_stored_once_per_digest(inbox: Any) -> None:

@@ -254,3 +254,19 @@ def test_a_send_killed_midway_is_released_and_sent_later() -> None:
     with clock.frozen_at(clock.now() + timedelta(minutes=11)):
         assert sending.due() == [ack.pk]
         assert sending.send(ack.pk) == DeliveryStatus.SENT
+
+
+def test_notifications_are_automatic_mail_that_threads(inbox: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from atiende.channels.services import send_notification
+
+    first = deliver(build_email(message_id="<n1@cliente.example>"), inbox=inbox)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        outbound = send_notification(
+            ticket=ticket_of(first), to=["ana@cliente.example"], body="Su ticket se cerrará mañana."
+        )
+    assert outbound.kind == OutboundKind.NOTIFICATION
+    (email,) = mail.outbox
+    headers = email.message()
+    assert headers["Auto-Submitted"] == "auto-generated" and headers["In-Reply-To"] == "<n1@cliente.example>"
+    assert f"[#{ticket_of(first).number}]" in headers["Subject"]
