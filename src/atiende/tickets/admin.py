@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from atiende.accounts.admin import acting_user
 from atiende.tickets import services
 from atiende.tickets.models import Category, CategoryField, CustomField, Message, Tag, Ticket
 
@@ -26,8 +27,8 @@ class CustomFieldAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.update_custom_field(
-                actor=request.user,
-                field=CustomField.objects.get(pk=obj.pk),  # type: ignore[arg-type]
+                actor=acting_user(request),
+                field=CustomField.objects.get(pk=obj.pk),
                 **{
                     k: data[k]
                     for k in ("label", "options", "required", "agent_only", "applies_to_all", "is_active", "position")
@@ -35,7 +36,7 @@ class CustomFieldAdmin(admin.ModelAdmin):
             )
         else:
             field = services.create_custom_field(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 **{
                     k: data[k]
                     for k in ("key", "label", "type", "options", "required", "agent_only", "applies_to_all", "position")
@@ -61,10 +62,10 @@ class CategoryAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         data = {k: form.cleaned_data[k] for k in self.fields}
         if change:
-            services.update_category(actor=request.user, category=Category.objects.get(pk=obj.pk), **data)  # type: ignore[arg-type]
+            services.update_category(actor=acting_user(request), category=Category.objects.get(pk=obj.pk), **data)
         else:
             data.pop("is_active")
-            category = services.create_category(actor=request.user, **data)  # type: ignore[arg-type]
+            category = services.create_category(actor=acting_user(request), **data)
             obj.pk, obj.created_at = category.pk, category.created_at
 
 
