@@ -240,6 +240,9 @@ def _throughput_results(data: dict[str, Any], database: str) -> list[Result]:
     n = int(data["messages"])
     results = [
         Result("emails_per_s", round(data["rate"], 1), "emails/s", GOAL_RATE, database, n),
+        # The worker's own CPU time (database server excluded): the rate it would reach with a
+        # core to itself — the bench host is shared, see host_load_1min.
+        Result("emails_per_cpu_s", round(n / data["cpu_seconds"], 1), "emails/cpu-s", None, database, n),
         Result("emails_per_s.bounces", round(data["rate_bounce"] or 0, 1), "emails/s", None, database, data["bounces"]),
         Result(
             "emails_per_s.other", round(data["rate_other"] or 0, 1), "emails/s", None, database, n - data["bounces"]

@@ -23,7 +23,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import F, Q
-from django.utils.translation import gettext as _
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
@@ -141,6 +140,8 @@ def poll_inbox(inbox: Inbox, *, holder: str | None = None, limit: int | None = N
         folder = inbox.imap_folder or "INBOX"
         with connect(inbox) as mailbox:
             mailbox.login(inbox.imap_username, inbox.imap_password(), initial_folder=folder)
+            if inbox.imap_archive_folder and not mailbox.folder.exists(inbox.imap_archive_folder):
+                mailbox.folder.create(inbox.imap_archive_folder)
             criteria = "ALL" if inbox.imap_archive_folder else "UNSEEN"
             uids = mailbox.uids(criteria)[:limit]
             for uid in uids:
@@ -216,7 +217,3 @@ def health(inbox: Inbox) -> dict[str, Any]:
             fetched_total=state.fetched_total,
         )
     return info
-
-
-def describe_error(exc: Exception) -> str:
-    return _("Could not fetch mail: %(error)s") % {"error": exc}

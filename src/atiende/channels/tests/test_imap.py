@@ -6,6 +6,7 @@ customer mail → IMAP → fetch → ticket → agent reply → SMTP peer (threa
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -116,16 +117,13 @@ def imap_poll(inbox: Any) -> imap_driver.PollResult:
 
 @pytest.mark.django_db(transaction=True)
 def test_starttls_and_move_to_an_archive_folder(imap: Dovecot, settings: Any) -> None:
-    inbox = imap_inbox(
-        imap, settings, security=Security.STARTTLS, imap_archive_folder="Procesados", autoack_enabled=False
-    )
-    imap.append(build_email(message_id="<tls-0001@cliente.example>"), folder="Procesados")  # creates the folder
-    imap.clear()
+    archive = f"Procesados-{uuid.uuid4().hex[:8]}"  # does not exist yet: the fetcher creates it
+    inbox = imap_inbox(imap, settings, security=Security.STARTTLS, imap_archive_folder=archive, autoack_enabled=False)
     imap.append(build_email(message_id="<tls-0002@cliente.example>"))
     result = imap_poll(inbox)
     assert (result.fetched, result.error) == (1, "")
     assert imap.count("INBOX") == 0
-    assert imap.count("Procesados") == 1
+    assert imap.count(archive) == 1
     assert InboundEmail.objects.get(message_id="<tls-0002@cliente.example>").outcome == Outcome.CREATED
 
 
