@@ -87,10 +87,50 @@ class _Server:
 
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    from django.db import connections
+
+    # The server's threads must not keep PostgreSQL connections open past a request, or
+    # the test database cannot be dropped at the end of the run.
+    settings_dict = connections["default"].settings_dict
+    max_age = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
     server = _Server()
     server.start()
     yield server.url
     server.stop()
+    settings_dict["CONN_MAX_AGE"] = max_age
+
+
+def off_the_loop(work: Callable[[], Any]) -> Any:
+    """Run ``work`` (service calls) in a plain thread and return its result.
+
+    Playwright's event loop runs on the test's thread, and after commit the services'
+    events reach the live-update subscriber, which must not run inside an event loop.
+    """
+    from django.db import connection
+
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = work()
+        except BaseException as exc:  # re-raised on the test's thread
+            result["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+@pytest.fixture
+def off_loop() -> Callable[[Callable[[], Any]], Any]:
+    """``off_loop(lambda: services.add_message(...))``: see :func:`off_the_loop`."""
+    return off_the_loop
 
 
 @pytest.fixture
@@ -118,9 +158,13 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 @pytest.fixture
 def live_url(asgi_server: str, transactional_db: None) -> str:
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    # Cached counts and rate limits: start clean. A shared Redis (REDIS_URL, other xdist
+    # workers) is left alone: keys carry the test database's name (tickets.cache_keys).
+    if "locmem" in str(settings.CACHES["default"]["BACKEND"]).lower():
+        cache.clear()
     return asgi_server
 
 

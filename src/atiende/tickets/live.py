@@ -31,6 +31,7 @@ from django.db.models import Q
 from atiende.core import clock
 from atiende.core.events import subscribe
 from atiende.core.models import OutboxEvent
+from atiende.tickets.cache_keys import site_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ SUBJECT_TYPE = "tickets.ticket"
 
 
 def group_name(ticket_id: int | str) -> str:
-    return f"ticket-{int(ticket_id)}"
+    return f"ticket-{site_prefix()}-{int(ticket_id)}"
 
 
 def notice(event: OutboxEvent) -> dict[str, Any]:

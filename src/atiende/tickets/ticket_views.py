@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from atiende.accounts.models import User
 from atiende.core import clock
+from atiende.tickets.cache_keys import site_prefix
 from atiende.tickets.choices import UNSOLVED, Status
 from atiende.tickets.filtersets import CUSTOM_FIELD_PREFIX, TicketFilterSet
 from atiende.tickets.models import SavedView, Ticket
@@ -250,11 +251,11 @@ def view_queryset(view: TicketView, viewer: User, base: QuerySet[Ticket]) -> Que
 
 
 def _count_key(viewer: User, view: TicketView) -> str:
-    return f"atiende:ticket-view-count:{viewer.pk}:{view.key}:{view.stamp}"
+    return f"atiende:ticket-view-count:{site_prefix()}:{viewer.pk}:{view.key}:{view.stamp}"
 
 
 def _index_key(viewer: User) -> str:
-    return f"atiende:ticket-view-count-keys:{viewer.pk}"
+    return f"atiende:ticket-view-count-keys:{site_prefix()}:{viewer.pk}"
 
 
 def counts(viewer: User, views: list[TicketView]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from atiende.core.middleware import client_ip_of
+from atiende.tickets.cache_keys import site_prefix
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ SIGN_UP = Limit("sign-up", per_ip=10, per_key=3, window=3600)
 def _bucket(limit: Limit, kind: str, value: str) -> str:
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
     window = int(time.time()) // limit.window
-    return f"atiende:rate:{limit.name}:{kind}:{digest}:{window}"
+    return f"atiende:rate:{site_prefix()}:{limit.name}:{kind}:{digest}:{window}"
 
 
 def _hit(key: str, timeout: int) -> int:

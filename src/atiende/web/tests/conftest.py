@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +20,13 @@ from atiende.tickets.tests.factories import make_ticket
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    cache.clear()  # counts and rate limits live in the cache
+def _own_cache(settings: Any) -> None:
+    """A private local-memory cache per test: counts and rate limits live in the cache,
+    and with REDIS_URL set the xdist workers would otherwise share (and clear) one Redis."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"web-{uuid.uuid4()}"}
+    }
+    cache.clear()
 
 
 @pytest.fixture

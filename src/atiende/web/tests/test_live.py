@@ -186,7 +186,7 @@ def test_subscriber_pushes_through_a_shared_layer_and_skips_the_in_memory_one(ag
         live.push_to_group(event)
     shared.group_send.assert_awaited_once()
     group, message = shared.group_send.await_args.args
-    assert group == f"ticket-{ticket.pk}" and message["event_id"] == str(event.pk)
+    assert group == live.group_name(ticket.pk) and message["event_id"] == str(event.pk)
     assert set(message) == {"type", "event_id", "event_type", "ticket_id", "actor_id", "payload", "fields"}
     memory = InMemoryChannelLayer()
     with (
