@@ -6,6 +6,8 @@ customer mail → IMAP → fetch → ticket → agent reply → SMTP peer (threa
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
 from datetime import timedelta
 from email import message_from_bytes
@@ -15,6 +17,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from atiende.accounts.choices import Role
 from atiende.accounts.tests.factories import make_user
@@ -120,8 +123,15 @@ def test_starttls_and_move_to_an_archive_folder(imap: Dovecot, settings: Any) ->
     archive = f"Procesados-{uuid.uuid4().hex[:8]}"  # does not exist yet: the fetcher creates it
     inbox = imap_inbox(imap, settings, security=Security.STARTTLS, imap_archive_folder=archive, autoack_enabled=False)
     imap.append(build_email(message_id="<tls-0002@cliente.example>"))
-    result = imap_poll(inbox)
-    assert (result.fetched, result.error) == (1, "")
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)  # `atiende fetch-mail`
+    assert json.loads(out.getvalue()) == {
+        "inbox": inbox.address,
+        "fetched": 1,
+        "new": 1,
+        "skipped": False,
+        "error": "",
+    }
     assert imap.count("INBOX") == 0
     assert imap.count(archive) == 1
     assert InboundEmail.objects.get(message_id="<tls-0002@cliente.example>").outcome == Outcome.CREATED
