@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from atiende.channels import conf
 from atiende.channels.choices import Outcome
 from atiende.channels.email import rawstore
-from atiende.channels.email.parse import ParsedEmail, iter_addresses, parse_headers_only
+from atiende.channels.email.parse import ParsedEmail, iter_addresses, parse_headers_only, read_envelope
 from atiende.channels.email.text import header_text
 from atiende.channels.models import InboundEmail, Inbox
 from atiende.core import clock
@@ -76,7 +76,14 @@ def receive(
     """Store ``raw`` durably for ``inbox`` (found from the recipients when not given)."""
     with rawstore.spool(raw) as spooled:
         try:
-            headers = parse_headers_only(spooled.file, header_limit=conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES"))
+            limit = conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES")
+            # With a known inbox only the dedupe key and a few listing fields are needed (fast);
+            # finding the inbox needs every recipient header (parsed with policy.default).
+            headers = (
+                read_envelope(spooled.file, header_limit=limit)
+                if inbox is not None
+                else parse_headers_only(spooled.file, header_limit=limit)
+            )
         except Exception:  # a parser bug must not lose the message: store it, keyed by its hash
             logger.exception("could not read the headers of an inbound message; storing it by hash")
             headers = ParsedEmail(headers=Message())
@@ -127,10 +134,16 @@ def _record(
         "subject": headers.subject[:255],
         "received_at": clock.now(),
     }
-    existing = _existing(inbox, key)
-    if existing is not None:
+    try:
+        # The usual case is a new message: insert, and let the unique constraint find duplicates.
+        with transaction.atomic():
+            row = InboundEmail.objects.create(**fields, dedupe_key=key)
+    except IntegrityError:
+        existing = _existing(inbox, key)
+        if existing is None:
+            raise
         if existing.raw_sha256 == sha256:
-            return Received(existing, created=False)
+            return Received(existing, created=False)  # a re-delivery (or a concurrent receiver won)
         # Same Message-ID, different bytes (another route added its trace headers):
         # keep it, as a duplicate of the first, and never process it into a ticket.
         dup_key = f"{key}#{sha256}"
@@ -146,15 +159,6 @@ def _record(
             processed_at=clock.now(),
         )
         return Received(row, created=True)
-    try:
-        with transaction.atomic():
-            row = InboundEmail.objects.create(**fields, dedupe_key=key)
-    except IntegrityError:
-        # A concurrent receiver stored it first.
-        winner = _existing(inbox, key)
-        if winner is None:
-            raise
-        return Received(winner, created=False)
     if enqueue:
         row_id = row.pk
         transaction.on_commit(lambda: enqueue_processing(row_id))
@@ -164,8 +168,7 @@ def _record(
 def _existing(inbox: Inbox | None, key: str) -> InboundEmail | None:
     qs = InboundEmail.objects.filter(dedupe_key=key)
     qs = qs.filter(inbox=inbox) if inbox is not None else qs.filter(inbox__isnull=True)
-    pk = qs.order_by().values_list("pk", flat=True).first()  # the usual answer is "none": keep it cheap
-    return InboundEmail.objects.get(pk=pk) if pk is not None else None
+    return qs.order_by().first()
 
 
 def enqueue_processing(inbound_id: int) -> None:

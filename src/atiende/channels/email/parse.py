@@ -165,11 +165,17 @@ def get_all_headers(msg: Message, name: str) -> list[str]:
     return [clean_text(decode_raw_header(v)) for v in _raw_values(msg, name)]
 
 
-def get_addresses(msg: Message, name: str) -> list[Address]:
+def get_addresses(msg: Message, name: str, *, structured: bool = True) -> list[Address]:
+    """Addresses of a header: ``policy.default``'s parser, then lenient fallbacks.
+
+    ``structured=False`` skips the (slow) structured parser, for listing fields only.
+    """
     found: list[Address] = []
     if name not in msg:
         return found
     try:
+        if not structured:
+            raise LookupError("lenient parsing requested")
         for value in msg.get_all(name) or []:
             for addr in getattr(value, "addresses", ()):
                 spec = clean_text(addr.addr_spec or "").strip()  # raw UTF-8 (RFC 6532) arrives as surrogates
@@ -735,6 +741,24 @@ def parse_headers_only(fp: IO[bytes], *, header_limit: int = 1024 * 1024) -> Par
     info = _part_info(headers, walker.defects)
     parsed = ParsedEmail(headers=headers, defects=walker.defects)
     _fill_headers(parsed, info, tuple(h for h in (info.params.get("charset"),) if h))
+    return parsed
+
+
+def read_envelope(fp: IO[bytes], *, header_limit: int = 1024 * 1024) -> ParsedEmail:
+    """Message-ID, Thread-Index, From and Subject only, from the raw header values (fast).
+
+    For the dedupe key and the listing fields stored when a message is received; the
+    pipeline parses everything properly afterwards.
+    """
+    walker = _Walker(fp, max_parts=1, header_limit=header_limit)
+    header_bytes, _ = walker.read_headers([], top=True)
+    headers = parse_header_block(header_bytes)
+    parsed = ParsedEmail(headers=headers, defects=walker.defects)
+    parsed.message_id = first_message_id(get_header(headers, "Message-ID"))[:900]
+    parsed.subject = header_text(get_header(headers, "Subject"), limit=998)
+    parsed.thread_index = thread_index_key(get_header(headers, "Thread-Index"))
+    froms = get_addresses(headers, "From", structured=False)
+    parsed.from_ = froms[0] if froms else None
     return parsed
 
 

@@ -8,14 +8,16 @@ written again; identical messages share one file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from typing import IO
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 CHUNK = 1024 * 1024
 PREFIX = "email/raw"
@@ -62,21 +64,55 @@ def path_for(sha256: str) -> str:
 
 
 def save(spooled: Spooled) -> str:
-    """Store the spooled message (once per digest); returns its storage name."""
+    """Store the spooled message (once per digest); returns its storage name.
+
+    On a local filesystem the file is written next to its final name, flushed to disk
+    (fsync) and renamed into place, so it is either complete or absent; other storages
+    go through Django's storage API, and a half-written file is recognized by its size.
+    """
     name = path_for(spooled.sha256)
+    if isinstance(default_storage, FileSystemStorage):
+        return _save_local(default_storage, name, spooled)
     if default_storage.exists(name):
         try:
             if default_storage.size(name) == spooled.size:
                 return name
         except OSError:
             pass
-        default_storage.delete(name)  # half-written by a killed process: write it again
+        default_storage.delete(name)
     spooled.file.seek(0)
     try:
         saved = default_storage.save(name, File(spooled.file, name=name))
     finally:
         spooled.file.seek(0)
     return saved
+
+
+def _save_local(storage: FileSystemStorage, name: str, spooled: Spooled) -> str:
+    final = storage.path(name)
+    try:
+        if os.path.getsize(final) == spooled.size:
+            return name
+    except OSError:
+        pass
+    directory = os.path.dirname(final)
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            spooled.file.seek(0)
+            shutil.copyfileobj(spooled.file, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o640)
+        os.replace(temporary, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    finally:
+        spooled.file.seek(0)
+    return name
 
 
 def open_raw(name: str) -> IO[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -63,14 +64,18 @@ def test_a_database_outage_answers_451_and_stores_nothing(smtpd: int) -> None:
     assert InboundEmail.objects.filter(message_id="<smtp-2@cliente.example>").count() == 1
 
 
-def test_a_storage_failure_answers_451(smtpd: int) -> None:
-    with mock.patch(
-        "atiende.channels.email.rawstore.default_storage.save", side_effect=OSError("No space left on device")
-    ):
+def test_a_full_disk_answers_451_and_leaves_no_partial_file(smtpd: int) -> None:
+    from django.core.files.storage import default_storage
+
+    full = OSError(28, "No space left on device")
+    with mock.patch("atiende.channels.email.rawstore.shutil.copyfileobj", side_effect=full):
         with pytest.raises(smtplib.SMTPDataError) as error:
             send(smtpd, build_email())
     assert error.value.smtp_code == 451
     assert not InboundEmail.objects.exists()
+    root = Path(default_storage.path("email/raw"))
+    leftovers = [p for p in root.rglob(".incoming-*")] if root.exists() else []
+    assert leftovers == []
 
 
 def test_a_failure_before_the_commit_rolls_back_and_answers_451(smtpd: int) -> None:
