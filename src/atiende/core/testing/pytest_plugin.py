@@ -12,6 +12,8 @@ import tempfile
 import uuid
 
 os.environ["ATIENDE_TESTING"] = "1"
+# Tests read English by default; the ones about Spanish ask for it (Accept-Language, override).
+os.environ.setdefault("ATIENDE_LANGUAGE", "en")
 # A per-session suffix for the PostgreSQL test database name (see settings).
 os.environ.setdefault("ATIENDE_TEST_RUN_ID", uuid.uuid4().hex[:8])
 if not os.environ.get("ATIENDE_VAR_DIR"):
