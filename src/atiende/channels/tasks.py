@@ -8,7 +8,7 @@ from django_tasks import task
 
 from atiende.channels import conf
 from atiende.channels.choices import Outcome
-from atiende.channels.email import imap, pipeline, sending
+from atiende.channels.email import imap, pipeline, rawstore, sending
 from atiende.channels.models import InboundEmail
 from atiende.core import clock
 from atiende.core.periodic import periodic
@@ -59,3 +59,14 @@ def poll_imap() -> int:
 @task()
 def imap_watchdog() -> int:
     return len(imap.watchdog())
+
+
+@periodic(every=timedelta(hours=6), name="channels.collect_orphan_raw")
+@task()
+def collect_orphan_raw() -> int:
+    """Remove raw files of writers killed before their row committed (the source resends those)."""
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(InboundEmail.objects.filter(raw_path__in=names).values_list("raw_path", flat=True))
+
+    return rawstore.collect_orphans(referenced=referenced)

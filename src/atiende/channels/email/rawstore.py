@@ -13,6 +13,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -127,3 +129,43 @@ def read_raw(name: str) -> bytes:
 def copy_to(name: str, target: IO[bytes]) -> None:
     with open_raw(name) as handle:
         shutil.copyfileobj(handle, target, CHUNK)
+
+
+def collect_orphans(*, older_than: float = 3600.0, referenced: Callable[[list[str]], set[str]]) -> int:
+    """Delete leftovers of killed writers: ``.incoming-*`` temporaries and raw files no row points to.
+
+    Only files older than ``older_than`` seconds, so a message being received now is never
+    touched; ``referenced(names)`` answers which of the storage names rows still use.
+    """
+    if not isinstance(default_storage, FileSystemStorage):
+        return 0
+    root = default_storage.path(PREFIX)
+    if not os.path.isdir(root):
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    candidates: dict[str, str] = {}
+    for directory, _dirs, files in os.walk(root):
+        for filename in files:
+            path = os.path.join(directory, filename)
+            try:
+                if os.path.getmtime(path) > cutoff:
+                    continue
+            except OSError:
+                continue
+            if filename.startswith(".incoming-"):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                    removed += 1
+            else:
+                candidates[os.path.relpath(path, default_storage.location).replace(os.sep, "/")] = path
+    names = list(candidates)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        used = referenced(chunk)
+        for name in chunk:
+            if name not in used:
+                with contextlib.suppress(OSError):
+                    os.unlink(candidates[name])
+                    removed += 1
+    return removed

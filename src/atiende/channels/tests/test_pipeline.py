@@ -284,3 +284,27 @@ def test_parse_defects_are_recorded(inbox: Any) -> None:
     row = deliver(raw, inbox=inbox)
     assert row.outcome == Outcome.CREATED
     assert any("closing boundary" in d for d in row.defects)
+
+
+def test_leftovers_of_killed_writers_are_collected(inbox: Any) -> None:
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    from atiende.channels.email import rawstore
+    from atiende.channels.tasks import collect_orphan_raw
+
+    kept = deliver(build_email(message_id="<kept@x.example>"), inbox=inbox)
+    orphan = rawstore.save(rawstore.spool(b"From: a@b.example\r\n\r\nnever committed"))
+    temporary = os.path.join(os.path.dirname(default_storage.path(orphan)), ".incoming-killed")
+    with open(temporary, "wb") as handle:
+        handle.write(b"half")
+    fresh = rawstore.save(rawstore.spool(b"From: a@b.example\r\n\r\nbeing received right now"))
+    old = time.time() - 7200
+    for name in (kept.raw_path, orphan):
+        os.utime(default_storage.path(name), (old, old))
+    os.utime(temporary, (old, old))
+    assert collect_orphan_raw.call() >= 2
+    assert default_storage.exists(kept.raw_path) and default_storage.exists(fresh)
+    assert not default_storage.exists(orphan) and not os.path.exists(temporary)
