@@ -116,6 +116,18 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         return Response(serializer.data, status=status_code)
 
 
+class ListRetrieveMixin:
+    """The usual list (filtered, keyset-paginated) and retrieve of a :class:`ScopedViewSet`."""
+
+    def list(self: Any, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self: Any, request: Request, pk: str) -> Response:
+        return self.output(self.get_object())
+
+
 # --- users ----------------------------------------------------------------------------------------
 
 
@@ -132,7 +144,7 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     ),
     me=extend_schema(summary=_("The signed-in user"), responses={200: UserSerializer}),
 )
-class UserViewSet(ScopedViewSet):
+class UserViewSet(ListRetrieveMixin, ScopedViewSet):
     model = User
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
@@ -144,14 +156,6 @@ class UserViewSet(ScopedViewSet):
 
     def user_can_write(self, user: User) -> bool:
         return user.role == Role.ADMIN
-
-    def list(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.output(self.get_object())
 
     def create(self, request: Request) -> Response:
         data = self.input(UserCreateSerializer)
@@ -189,7 +193,7 @@ class UserViewSet(ScopedViewSet):
         responses={200: OrganizationSerializer},
     ),
 )
-class OrganizationViewSet(ScopedViewSet):
+class OrganizationViewSet(ListRetrieveMixin, ScopedViewSet):
     model = Organization
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilterSet
@@ -201,14 +205,6 @@ class OrganizationViewSet(ScopedViewSet):
 
     def user_can_write(self, user: User) -> bool:
         return user.is_manager
-
-    def list(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.output(self.get_object())
 
     def create(self, request: Request) -> Response:
         data = self.input(OrganizationWriteSerializer)
@@ -236,7 +232,7 @@ class OrganizationViewSet(ScopedViewSet):
         summary=_("Change a team (administrators)"), request=TeamWriteSerializer, responses={200: TeamSerializer}
     ),
 )
-class TeamViewSet(ScopedViewSet):
+class TeamViewSet(ListRetrieveMixin, ScopedViewSet):
     model = Team
     serializer_class = TeamSerializer
     ordering_fields = ("name", "created_at")
@@ -247,14 +243,6 @@ class TeamViewSet(ScopedViewSet):
 
     def user_can_write(self, user: User) -> bool:
         return user.role == Role.ADMIN
-
-    def list(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.output(self.get_object())
 
     def create(self, request: Request) -> Response:
         data = self.input(TeamWriteSerializer)

@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from atiende.accounts.api.views import ScopedViewSet
+from atiende.accounts.api.views import ListRetrieveMixin, ScopedViewSet
 from atiende.accounts.models import User
 from atiende.contacts import selectors, services
 from atiende.contacts.api.serializers import (
@@ -60,7 +60,7 @@ from atiende.contacts.models import Contact
         responses={200: ContactSerializer},
     ),
 )
-class ContactViewSet(ScopedViewSet):
+class ContactViewSet(ListRetrieveMixin, ScopedViewSet):
     model = Contact
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
@@ -72,14 +72,6 @@ class ContactViewSet(ScopedViewSet):
 
     def user_can_write(self, user: User) -> bool:
         return user.can_reply_publicly
-
-    def list(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.output(self.get_object())
 
     def create(self, request: Request) -> Response:
         data = self.input(ContactCreateSerializer)

@@ -24,7 +24,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from atiende.accounts.api.views import API_PERMISSIONS, ScopedViewSet
+from atiende.accounts.api.views import API_PERMISSIONS, ListRetrieveMixin, ScopedViewSet
 from atiende.accounts.choices import Role
 from atiende.accounts.models import User
 from atiende.contacts import services as contact_services
@@ -145,7 +145,7 @@ class TicketContextMixin:
         responses={201: TicketSerializer},
     ),
 )
-class TicketViewSet(ScopedViewSet):
+class TicketViewSet(ListRetrieveMixin, ScopedViewSet):
     model = Ticket
     serializer_class = TicketSerializer
     filterset_class = TicketFilterSet
@@ -181,14 +181,6 @@ class TicketViewSet(ScopedViewSet):
         """The ticket as the caller sees it (re-read through the scoped selector)."""
         fresh = self.get_queryset().filter(pk=ticket.pk).first()
         return self.output(fresh if fresh is not None else ticket, status_code=status_code)
-
-    def list(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return self.output(self.get_object())
 
     def create(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
