@@ -10,6 +10,11 @@ v1 = [
     path("", include("atiende.contacts.api.urls")),
     path("", include("atiende.tickets.api.urls")),
     path("", include("atiende.channels.api.urls")),
+    path("", include("atiende.routing.api.urls")),
+    path("", include("atiende.sla.api.urls")),
+    path("", include("atiende.kb.api.urls")),
+    path("", include("atiende.automation.api.urls")),
+    path("", include("atiende.wfm.api.urls")),
 ]
 
 urlpatterns = [

@@ -31,4 +31,9 @@ urlpatterns = [
     path("", include((web_patterns, "web"))),
     path("agent/", include("atiende.tickets.urls_agent")),
     path("portal/", include("atiende.tickets.urls_portal")),
+    path("routing/", include("atiende.routing.urls")),
+    path("sla/", include("atiende.sla.urls")),
+    path("kb/", include("atiende.kb.urls")),
+    path("automation/", include("atiende.automation.urls")),
+    path("wfm/", include("atiende.wfm.urls")),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from atiende.accounts.selectors import agents, teams_visible_to
-from atiende.tickets import selectors, ticket_views
+from atiende.tickets import extensions, selectors, ticket_views
 from atiende.tickets.choices import Channel, Priority, Status, Tier
 from atiende.tickets.filtersets import CUSTOM_FIELD_PREFIX
 from atiende.tickets.forms import BulkForm, ListFilterForm, split_tags
@@ -149,11 +149,14 @@ def _cell(ticket: Ticket, key: str, custom: str, url: str) -> SafeString:
     return _plain(None)
 
 
-def _rows(tickets: list[Ticket], columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _rows(request: HttpRequest, tickets: list[Ticket], columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
+    badges = extensions.list_badges(request, tickets) if extensions.has_list_badges() else None
     for ticket in tickets:
         url = reverse("agent:ticket", kwargs={"number": ticket.number})
         cells = [_cell(ticket, c["key"], c["custom"], url) for c in columns]
+        if badges is not None:
+            cells.append(format_html('<td class="badges">{}</td>', badges.get(ticket.pk, "")))
         rows.append({"ticket": ticket, "cells": cells})
     return rows
 
@@ -208,7 +211,8 @@ def ticket_list(request: HttpRequest, key: str) -> HttpResponse:
         **sidebar_context(request, views, view.key),
         "view": view,
         "tickets": tickets,
-        "rows": _rows(tickets, columns),
+        "rows": _rows(request, tickets, columns),
+        "badge_column": extensions.has_list_badges(),
         "columns": columns,
         "sort_links": sort_links,
         "ordering": ordering,

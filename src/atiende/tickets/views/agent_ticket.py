@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from atiende.accounts.models import User
 from atiende.contacts.selectors import contacts_visible_to
-from atiende.tickets import selectors, services, ticket_views
+from atiende.tickets import extensions, selectors, services, ticket_views
 from atiende.tickets.forms import (
     LinkForm,
     MergeForm,
@@ -71,6 +71,7 @@ def _page(request: HttpRequest, ticket: Ticket, *, status: int = 200, **forms: A
         "collision": forms.get("collision"),
         "list_url": request.session.get("atiende_last_list") or reverse("agent:home"),
         "is_closed": ticket.status == "closed",
+        "extension_panels": extensions.ticket_panels(request, ticket),
     }
     return render(request, TEMPLATE, context, status=status)
 

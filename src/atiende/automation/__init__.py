@@ -1,0 +1,1 @@
+"""Triggers, time-based rules, macros and canned responses, customer notifications, outbound webhooks."""

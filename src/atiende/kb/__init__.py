@@ -1,0 +1,1 @@
+"""Articles, categories, revisions, translations, search, self-service deflection and bot answers."""

@@ -1,0 +1,1 @@
+"""Queues, skills, presence and capacity, assignment strategies, overflow and diversion, tiered escalation."""

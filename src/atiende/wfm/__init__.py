@@ -1,0 +1,1 @@
+"""Forecasting, Erlang staffing, shift scheduling, adherence, simulation and drills."""
