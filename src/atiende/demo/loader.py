@@ -68,7 +68,7 @@ from atiende.contacts.models import Contact
 from atiende.contacts.services import create_contact
 from atiende.core import clock, events
 from atiende.core.models import OutboxEvent
-from atiende.demo import data
+from atiende.demo import data, extras
 from atiende.tickets.choices import Channel, LinkKind, Priority, Status, Tier
 from atiende.tickets.models import Category, CustomField, Message, Ticket, TicketLink
 from atiende.tickets.services import (
@@ -191,6 +191,7 @@ class DemoLoader:
         self.admin: User
         self.supervisor: User
         self.light_agents: list[User] = []
+        self.users: dict[str, User] = {}
         self.teams: dict[str, Team] = {}
         self.team_agents: dict[str, list[User]] = {}
         self.fields: dict[str, CustomField] = {}
@@ -223,6 +224,7 @@ class DemoLoader:
                 with transaction.atomic(), clock.frozen_at(self.start - timedelta(days=30)):
                     self._setup_people()
                     self._setup_catalog()
+                    extras.setup_all(self)
                 self._deliver()
                 with transaction.atomic(), clock.frozen_at(self.start - timedelta(days=7)):
                     self._setup_contacts()
@@ -255,6 +257,7 @@ class DemoLoader:
         self.user_by_pk = {u.pk: u for u in users.values()}
         self.supervisor = next(u for u in users.values() if u.role == "supervisor")
         self.light_agents = [u for u in users.values() if u.role == "light_agent"]
+        self.users = users
         for key, name, description in data.TEAMS:
             members = [users[a[2]] for a in data.AGENTS if key in a[4]]
             self.teams[key] = create_team(actor=self.admin, name=name, description=description, members=members)
