@@ -39,6 +39,7 @@ from atiende.contacts.models import Contact
 from atiende.contacts.selectors import contacts_visible_to
 from atiende.core.models import OutboxEvent
 from atiende.tickets import selectors
+from atiende.tickets.api.ticket_page import TicketPageSerializer
 from atiende.tickets.choices import (
     PRIORITY_BY_NAME,
     PRIORITY_NAMES,
@@ -127,6 +128,10 @@ class TicketRefSerializer(serializers.Serializer[Ticket]):
 
 
 class TicketSerializer(serializers.Serializer[Ticket]):
+    class Meta:
+        # Many tickets (list pages) are built in bulk: see ticket_page.py.
+        list_serializer_class = TicketPageSerializer
+
     AGENT_ONLY = (
         "tier",
         "team",
