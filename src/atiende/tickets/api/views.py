@@ -70,6 +70,23 @@ def require(allowed: bool) -> None:
         raise PermissionDenied(NOT_ALLOWED)
 
 
+# What TicketPageSerializer reads: fewer columns to fetch and convert per row.
+PAGE_COLUMNS = (
+    *(
+        "id number subject status priority channel tier custom_fields requester organization category team assignee "
+        "merged_into follow_up_of created_at updated_at solved_at closed_at status_changed_at first_response_at "
+        "reopen_count agent_reply_count customer_reply_count customer_wait_seconds"
+    ).split(),
+    "requester__name",
+    "organization__name",
+    "category__name",
+    "category__parent",
+    "team__name",
+    "assignee__name",
+    "assignee__email",
+)
+
+
 def ticket_queryset(viewer: User, *, page: bool = False) -> QuerySet[Ticket]:
     """Visible tickets with everything the ticket JSON shows, in a fixed number of queries.
 
@@ -85,7 +102,7 @@ def ticket_queryset(viewer: User, *, page: bool = False) -> QuerySet[Ticket]:
         )
     )
     if page:
-        return queryset
+        return queryset.only(*PAGE_COLUMNS)
     return queryset.prefetch_related("tags", "ccs", "followers", "requester__identities", "ccs__identities")
 
 
