@@ -14,6 +14,8 @@ from typing import TypeVar
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 M = TypeVar("M", bound=Model)
 
@@ -84,3 +86,51 @@ def filter_full_text(queryset: QuerySet[M], column: str, query: str) -> QuerySet
         )
     lookup = {f"{column}__icontains": query}
     return queryset.filter(**lookup)
+
+
+# --- snippets (both engines: computed in Python on the few rows of a page) -----------------------
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, same length as ``text`` (``Contraseña`` → ``contrasena``)."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFD", ch)[0] if ch.isalpha() else ch
+        out.append(base.lower() if len(base.lower()) == 1 else ch)
+    return "".join(out)
+
+
+def snippet(text: str, prefixes: list[str], *, width: int = 180) -> SafeString:
+    """An escaped excerpt of ``text`` around the first match with each match in ``<mark>``.
+
+    ``prefixes`` are folded word prefixes (see :func:`fold`); a word matches when it
+    starts with one, so accents and case never hide a match. The text is escaped
+    before the marks are added, so user content can never inject markup.
+    """
+    text = " ".join(text.split())
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    if prefixes:
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in prefixes if p) + r")\w*", re.UNICODE)
+        spans = [m.span() for m in pattern.finditer(folded)][:50]
+    start = 0
+    if spans:
+        start = max(0, spans[0][0] - width // 4)
+        if start:
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    parts: list[str] = ["…" if start else ""]
+    cursor = start
+    for a, b in spans:
+        if a < cursor or b > end:
+            continue
+        parts += [str(escape(text[cursor:a])), "<mark>", str(escape(text[a:b])), "</mark>"]
+        cursor = b
+    parts += [str(escape(text[cursor:end])), "…" if end < len(text) else ""]
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped

@@ -1,0 +1,1 @@
+"""Knowledge base pages: agent workspace (``/kb/``), public help center (``/help/``), panels."""
