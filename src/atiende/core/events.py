@@ -140,9 +140,43 @@ def emit(
         depth=depth,
         created_at=clock.now(),
     )
-    event_id = str(row.pk)
-    transaction.on_commit(lambda: _enqueue_delivery(event_id))
+    _schedule_delivery(str(row.pk))
     return row
+
+
+class _Batch:
+    """The events of one transaction, delivered by one task after it commits.
+
+    One ``on_commit`` callback per transaction instead of one per event: intake and bulk
+    changes emit several events per transaction, and each task is a row (database
+    backend) or a Redis job. If a savepoint rollback discarded the callback, the next
+    emit registers it again; ids of rolled-back events cost a lookup that finds nothing.
+    """
+
+    __slots__ = ("done", "ids")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        ids, self.ids = self.ids, []
+        if ids:
+            _enqueue_delivery(ids)
+
+
+def _schedule_delivery(event_id: str) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        transaction.on_commit(lambda: _enqueue_delivery([event_id]))  # autocommit: runs now
+        return
+    batch = getattr(connection, "_atiende_event_batch", None)
+    if batch is None or batch.done or not any(func is batch for _sids, func, _robust in connection.run_on_commit):
+        batch = _Batch()
+        connection._atiende_event_batch = batch  # type: ignore[attr-defined]
+        transaction.on_commit(batch)
+    batch.ids.append(event_id)
 
 
 def _jsonable(value: Any) -> Any:
@@ -154,13 +188,16 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _enqueue_delivery(event_id: str) -> None:
-    from atiende.core.tasks import deliver_event
+def _enqueue_delivery(event_ids: list[str]) -> None:
+    from atiende.core.tasks import deliver_event, deliver_events
 
     try:
-        deliver_event.enqueue(event_id)
-    except Exception:  # the task backend is down: the sweeper delivers it later
-        logger.exception("could not enqueue delivery of event %s; the sweeper will retry", event_id)
+        if len(event_ids) == 1:
+            deliver_event.enqueue(event_ids[0])
+        else:
+            deliver_events.enqueue(event_ids)
+    except Exception:  # the task backend is down: the sweeper delivers them later
+        logger.exception("could not enqueue delivery of events %s; the sweeper will retry", event_ids)
 
 
 def deliver(event_id: str) -> bool:

@@ -57,6 +57,38 @@ def test_committed_emit_enqueues_delivery_only_after_commit(
     assert result.args == [str(row.pk)]
 
 
+@pytest.mark.django_db
+def test_events_of_one_transaction_share_one_delivery_task(
+    django_capture_on_commit_callbacks: Any, dummy_tasks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            rows = [emit(PingEvent(text=f"n{i}")) for i in range(3)]
+            with transaction.atomic():  # a savepoint that commits keeps its events in the batch
+                rows.append(emit(PingEvent(text="inner")))
+    assert len(callbacks) == 1
+    [result] = dummy_tasks.results
+    assert result.task.module_path == "atiende.core.tasks.deliver_events"
+    assert result.args == [[str(r.pk) for r in rows if r is not None]]
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_savepoint_does_not_lose_the_batch(
+    django_capture_on_commit_callbacks: Any, dummy_tasks: Any
+) -> None:
+    """The first emit (which registered the commit callback) is in a savepoint that rolls
+    back: the callback goes with it, and the next emit registers a new one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with pytest.raises(Boom), transaction.atomic():
+                emit(PingEvent(text="rolled back"))
+                raise Boom
+            kept = [emit(PingEvent(text="kept 1")), emit(PingEvent(text="kept 2"))]
+    ids = [str(r.pk) for r in kept if r is not None]
+    assert [r.args for r in dummy_tasks.results] == [[ids]]
+    assert set(OutboxEvent.objects.values_list("payload__text", flat=True)) == {"kept 1", "kept 2"}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rollback_emits_nothing_and_commit_delivers_to_subscriber(subscriber: Any) -> None:
     """Real transactions: the on_commit hook and the (immediate) task backend run for real."""

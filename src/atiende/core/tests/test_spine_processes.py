@@ -43,7 +43,8 @@ def emit_work(n: int) -> list[str]:
 
 def test_two_workers_one_event_one_delivery(effect_table: None, dummy_tasks: Any, children: Any) -> None:
     ids = emit_work(3)
-    assert len(dummy_tasks.results) == 3  # delivery was enqueued after commit; nobody ran it
+    # One delivery task for the transaction's three events, enqueued after commit; nobody ran it.
+    assert [r.args for r in dummy_tasks.results] == [[ids]]
 
     # Both workers hold each delivery open for 0.3 s, so they overlap on every event.
     workers = [children("deliver", *ids, "--subscriber", SUBSCRIBER, "--sleep", "0.3") for _ in range(2)]
