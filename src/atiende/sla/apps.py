@@ -6,3 +6,9 @@ class SlaConfig(AppConfig):
     name = "atiende.sla"
     label = "sla"
     verbose_name = _("SLAs")
+
+    def ready(self) -> None:
+        # Event types, subscribers and periodic jobs register on import; the UI hooks register here.
+        from atiende.sla import events, subscribers, tasks, ui  # noqa: F401
+
+        ui.register()
