@@ -9,7 +9,7 @@ from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
     # The bot answers a new email/chat ticket only above this confidence (0..1).
-    "ATIENDE_KB_BOT_CONFIDENCE": 0.75,
+    "ATIENDE_KB_BOT_CONFIDENCE": 0.7,
     # "1" to let the bot answer at all.
     "ATIENDE_KB_BOT_ENABLED": True,
     # Channels the bot answers on.

@@ -151,15 +151,27 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def _match(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
 def confidence(terms: list[str], article: Article) -> float:
-    """How well ``article`` covers the query, 0..1: every term found anywhere, and in the title/keywords."""
+    """How sure we are that ``article`` answers the query, 0..1 (used by the bot and suggestions).
+
+    Half: the share of the query's terms found in the article. Half: the best share of
+    one "phrase" of the article — its title or one of its keywords — found in the query.
+    """
     if not terms:
         return 0.0
-    head = _words(f"{article.title} {article.keywords}")
-    body = _words(article.body_text)
-    in_head = sum(1 for t in terms if any(w.startswith(t) for w in head))
-    anywhere = sum(1 for t in terms if any(w.startswith(t) for w in head) or any(w.startswith(t) for w in body))
-    return round(0.6 * anywhere / len(terms) + 0.4 * in_head / len(terms), 4)
+    words = set(_words(f"{article.title} {article.keywords} {article.body_text}"))
+    coverage = sum(1 for t in terms if any(w.startswith(t) for w in words)) / len(terms)
+    phrases = [article.title, *article.keywords.split(",")]
+    best = 0.0
+    for phrase in phrases:
+        pterms = query_terms(phrase)
+        if pterms:
+            best = max(best, sum(1 for p in pterms if any(_match(t, p) for t in terms)) / len(pterms))
+    return round(0.5 * coverage + 0.5 * best, 4)
 
 
 def _hits(ids: list[tuple[int, float]], terms: list[str]) -> list[ArticleHit]:

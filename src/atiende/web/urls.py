@@ -34,6 +34,7 @@ urlpatterns = [
     path("routing/", include("atiende.routing.urls")),
     path("sla/", include("atiende.sla.urls")),
     path("kb/", include("atiende.kb.urls")),
+    path("help/", include("atiende.kb.urls_public")),
     path("automation/", include("atiende.automation.urls")),
     path("wfm/", include("atiende.wfm.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Global search for agents: tickets (number, subject, message text), contacts, organizations."""
+"""Global search for agents: tickets (number, subject, message text), contacts, organizations, articles."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from atiende.accounts.selectors import organizations_visible_to
 from atiende.contacts.selectors import contacts_visible_to
+from atiende.kb.search import search_articles
 from atiende.tickets import selectors
 from atiende.tickets.views.common import agent_required, viewer
 from atiende.web.forms import SearchForm
@@ -42,5 +43,6 @@ def search(request: HttpRequest) -> HttpResponse:
             .distinct()
             .order_by("name")[:OTHERS]
         )
-        context.update(tickets=tickets, contacts=contacts, organizations=organizations)
+        articles = search_articles(user, query, limit=OTHERS)
+        context.update(tickets=tickets, contacts=contacts, organizations=organizations, articles=articles)
     return render(request, "web/search.html", context)
