@@ -221,6 +221,15 @@ class OverflowRule(models.Model):
     )
     target_tier = models.PositiveSmallIntegerField(_("target tier"), null=True, blank=True, choices=Tier.choices)
     message = models.TextField(_("message"), blank=True)
+    # A public reply needs an author: the agent whose name the configured message goes out under.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("send as"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created at"))
