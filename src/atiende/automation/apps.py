@@ -6,3 +6,10 @@ class AutomationConfig(AppConfig):
     name = "atiende.automation"
     label = "automation"
     verbose_name = _("Automation")
+
+    def ready(self) -> None:
+        from atiende.automation import actions, attributes, events, subscribers, tasks, ui  # noqa: F401
+
+        attributes.register()
+        actions.register_defaults()
+        ui.register()
