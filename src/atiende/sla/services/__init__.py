@@ -1,6 +1,6 @@
 """Write side of the SLA app (see the README)."""
 
-from atiende.sla.services.backtest import BacktestResult, backtest
+from atiende.sla.services.backtest import BacktestResult, backtest, run_backtest
 from atiende.sla.services.clock import SweepResult, recompute_ticket, sweep
 from atiende.sla.services.configuration import (
     create_calendar,
@@ -24,6 +24,7 @@ __all__ = [
     "delete_holiday",
     "delete_policy",
     "recompute_ticket",
+    "run_backtest",
     "sweep",
     "update_calendar",
     "update_policy",

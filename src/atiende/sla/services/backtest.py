@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.core.calendars import BusinessCalendar
 from atiende.sla import engine, selectors
+from atiende.sla.calendars import build as build_calendar
 from atiende.sla.choices import TargetKind, TargetState
-from atiende.sla.models import Policy
+from atiende.sla.models import Calendar, Policy
+from atiende.sla.services.configuration import validate_conditions, validate_pause_statuses, validate_targets
 from atiende.tickets.models import Ticket
 
 BACKTEST_LIMIT = 5000
@@ -141,3 +147,46 @@ def backtest(
         if outcome_now != outcome_new:
             result.changed += 1
     return result
+
+
+def run_backtest(
+    *,
+    actor: User | None,
+    since: datetime,
+    until: datetime,
+    policy: Policy | None = None,
+    targets: Mapping[str, Any] | None = None,
+    conditions: Mapping[str, Any] | None = None,
+    pause_statuses: list[str] | None = None,
+    warning_percent: int | None = None,
+    calendar: Calendar | None = None,
+) -> BacktestResult:
+    """Validate a candidate (a saved policy, optionally overridden field by field) and backtest it."""
+    if actor is not None and not actor.is_manager:
+        raise PermissionDenied(_("Only administrators and supervisors can run SLA backtests."))
+    if until <= since:
+        raise ValidationError({"until": _("Must be after since.")})
+    if policy is None and not targets:
+        raise ValidationError({"targets": _("Give a policy or targets.")})
+    spec = engine.PolicySpec(
+        targets=validate_targets(targets) if targets else (policy.targets if policy else {}),
+        pause_statuses=frozenset(
+            validate_pause_statuses(pause_statuses)
+            if pause_statuses is not None
+            else (policy.pause_statuses if policy else ["pending", "on_hold"])
+        ),
+        warning_percent=warning_percent or (policy.warning_percent if policy else 80),
+    )
+    if conditions is not None:
+        conditions = validate_conditions(conditions)
+    elif policy is not None and not policy.is_fallback:
+        conditions = policy.conditions
+    if calendar is None and policy is not None and policy.calendar_id is not None:
+        calendar = policy.calendar
+    return backtest(
+        since=since,
+        until=until,
+        candidate=spec,
+        candidate_calendar=build_calendar(calendar) if calendar is not None else None,
+        conditions=conditions,
+    )

@@ -37,7 +37,12 @@ def agent(db: None, django_capture_on_commit_callbacks: Any) -> User:
 
 @pytest.fixture
 def at(django_capture_on_commit_callbacks: Any) -> Callable[[datetime], Any]:
-    """``with at(moment):`` — the clock frozen at ``moment`` and events delivered on commit."""
+    """``with at(moment):`` — the clock frozen at ``moment`` and events delivered on commit.
+
+    Anything that emits events must run inside an ``at`` block (or a fixture that delivers them):
+    the events of one transaction share one on-commit callback, and one registered outside a
+    capture would never run.
+    """
 
     @contextmanager
     def moment(when: datetime) -> Iterator[None]:
