@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from atiende.kb.api.views import ArticleViewSet, CategoryViewSet, DeflectionView, SearchView, SuggestionsView
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("kb/categories", CategoryViewSet, basename="kb-category")
+router.register("kb/articles", ArticleViewSet, basename="kb-article")
+
+urlpatterns = [
+    path("kb/search/", SearchView.as_view(), name="kb-search"),
+    path("kb/suggestions/", SuggestionsView.as_view(), name="kb-suggestions"),
+    path("kb/deflection/", DeflectionView.as_view(), name="kb-deflection"),
+    *router.urls,
+]
