@@ -153,11 +153,12 @@ class _Batch:
     emit registers it again; ids of rolled-back events cost a lookup that finds nothing.
     """
 
-    __slots__ = ("done", "ids")
+    __slots__ = ("done", "ids", "key")
 
-    def __init__(self) -> None:
+    def __init__(self, key: tuple[int, str | None]) -> None:
         self.ids: list[str] = []
         self.done = False
+        self.key = key
 
     def __call__(self) -> None:
         self.done = True
@@ -166,15 +167,39 @@ class _Batch:
             _enqueue_delivery(ids)
 
 
+def _outer_block(connection: Any) -> tuple[int, str | None] | None:
+    """Which transaction the caller is in: the position and savepoint id of the outermost
+    atomic block the code opened. Blocks a test case opened around the test do not count
+    (its transaction never commits; each block the test opens inside is "the transaction").
+    None when there is no such block, or it cannot be told apart from the next one."""
+    blocks = connection.atomic_blocks
+    start = 0
+    for i, block in enumerate(blocks):
+        if getattr(block, "_from_testcase", False):
+            start = i + 1
+    if start >= len(blocks):
+        return None
+    if start == 0:
+        return (0, None)
+    sid = connection.savepoint_ids[start - 1]
+    return None if sid is None else (start, sid)
+
+
 def _schedule_delivery(event_id: str) -> None:
     connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        transaction.on_commit(lambda: _enqueue_delivery([event_id]))  # autocommit: runs now
+    key = _outer_block(connection) if connection.in_atomic_block else None
+    if key is None:
+        transaction.on_commit(lambda: _enqueue_delivery([event_id]))
         return
     batch = getattr(connection, "_atiende_event_batch", None)
-    if batch is None or batch.done or not any(func is batch for _sids, func, _robust in connection.run_on_commit):
-        batch = _Batch()
-        connection._atiende_event_batch = batch  # type: ignore[attr-defined]
+    if (
+        batch is None
+        or batch.done
+        or batch.key != key
+        or not any(func is batch for _sids, func, _robust in connection.run_on_commit)
+    ):
+        batch = _Batch(key)
+        connection._atiende_event_batch = batch
         transaction.on_commit(batch)
     batch.ids.append(event_id)
 

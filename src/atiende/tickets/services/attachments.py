@@ -71,7 +71,10 @@ def _store_blob(handle: IO[bytes], digest: str, size: int) -> StoredFile:
                 default_storage.delete(path)
             raise
     blob.file.name = path
-    blob.save()
+    if existing is None:
+        blob.save(force_insert=True)  # one INSERT (a plain save() of a set primary key tries an UPDATE first)
+    else:
+        blob.save(update_fields=["file"])
     return blob
 
 

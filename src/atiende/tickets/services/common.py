@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +21,12 @@ SEARCH_TEXT_LIMIT = 64 * 1024
 RELATION_FIELDS = frozenset({"tags", "ccs", "followers"})
 
 
-def snapshot(ticket: Ticket, *, relations: bool = True) -> dict[str, Any]:
+def snapshot(ticket: Ticket, *, relations: bool | Mapping[str, list[Any]] = True) -> dict[str, Any]:
     """The tracked fields of a ticket, as plain JSON values.
 
     ``relations=False`` skips the many-to-many fields (three queries) for changes
-    that cannot touch them.
+    that cannot touch them; a mapping gives their values when the caller knows them
+    (a ticket just created).
     """
     state: dict[str, Any] = {
         "subject": ticket.subject,
@@ -37,7 +39,9 @@ def snapshot(ticket: Ticket, *, relations: bool = True) -> dict[str, Any]:
         "organization": ticket.organization_id,
         "requester": ticket.requester_id,
     }
-    if ticket.pk and relations:
+    if isinstance(relations, Mapping):
+        state.update({key: list(relations[key]) for key in ("tags", "ccs", "followers")})
+    elif ticket.pk and relations:
         state["tags"] = sorted(ticket.tags.values_list("name", flat=True))
         state["ccs"] = sorted(ticket.ccs.values_list("pk", flat=True))
         state["followers"] = sorted(ticket.followers.values_list("pk", flat=True))

@@ -114,7 +114,8 @@ def create_ticket(
         enforce_required=enforce_required,
     )
     now = clock.now()
-    ticket = Ticket.objects.create(
+    from_customer = not is_agent
+    ticket = Ticket(
         number=next_value("ticket_number", start=settings.ATIENDE_TICKET_NUMBER_START),
         subject=subject,
         requester=requester,
@@ -133,12 +134,18 @@ def create_ticket(
         status_changed_at=now,
         solved_at=now if status == Status.SOLVED else None,
     )
-    if tags:
-        ticket.tags.set(get_or_create_tags(tags))
-    cc_list = [c for c in ccs if c.pk != requester.pk]
+    if from_customer:
+        ticket.last_customer_message_at = now
+        ticket.waiting_since = now
+    append_search_text(ticket, subject)
+    append_search_text(ticket, text)
+    ticket.save(force_insert=True)  # complete before the INSERT: no second write of the row
+    tag_objects = get_or_create_tags(tags) if tags else []
+    if tag_objects:
+        ticket.tags.add(*tag_objects)
+    cc_list = list({c.pk: c for c in ccs if c.pk != requester.pk}.values())
     if cc_list:
-        ticket.ccs.set(cc_list)
-    from_customer = not is_agent
+        ticket.ccs.add(*cc_list)
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
@@ -154,13 +161,14 @@ def create_ticket(
         store_attachment(
             actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
         )
-    if from_customer:
-        ticket.last_customer_message_at = now
-        ticket.waiting_since = now
-    append_search_text(ticket, subject)
-    append_search_text(ticket, text)
-    ticket.save()
-    state = snapshot(ticket)
+    state = snapshot(
+        ticket,
+        relations={
+            "tags": sorted(t.name for t in tag_objects),
+            "ccs": sorted(c.pk for c in cc_list),
+            "followers": [],
+        },
+    )
     audit.record(actor=actor, action="ticket.created", obj=ticket, after=state)
     emit(
         TicketCreated(
