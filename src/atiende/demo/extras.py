@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-STEPS: list[Callable[[Any], None]] = []
+from atiende.demo import kb
+
+STEPS: list[Callable[[Any], None]] = [kb.setup]
 
 
 def setup_all(loader: Any) -> None:

@@ -3,7 +3,7 @@ article answers it with enough confidence.
 
 * Triggered by ``email.received`` (outcome ``created`` and kind ``human`` only — never an
   auto-reply, bulk mail, bounce or loop) and by ``ticket.created`` for chat/WhatsApp.
-* Never when the ticket already has an assignee or an agent reply, is a follow-up, or was
+* Never when the ticket is older than ``ATIENDE_KB_BOT_MAX_AGE_MINUTES``, already has an assignee or an agent reply, is a follow-up, or was
   answered by the bot before (one ``BotAnswer`` per ticket, unique).
 * The reply is a public message by the bot user (an inactive agent account that can never
   sign in) with signed "yes / no" links. Yes solves the ticket at tier 0; no, or any
@@ -13,6 +13,7 @@ article answers it with enough confidence.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.core import signing
@@ -89,6 +90,8 @@ def skip_reason(ticket: Ticket) -> str | None:
         return "channel"
     if ticket.assignee_id is not None:
         return "assigned"
+    if clock.now() - ticket.created_at > timedelta(minutes=int(conf.get("ATIENDE_KB_BOT_MAX_AGE_MINUTES"))):
+        return "too_old"
     if ticket.agent_reply_count or ticket.first_response_at is not None:
         return "answered"
     if ticket.follow_up_of_id is not None or ticket.merged_into_id is not None:

@@ -10,6 +10,9 @@ from django.conf import settings
 DEFAULTS: dict[str, Any] = {
     # The bot answers a new email/chat ticket only above this confidence (0..1).
     "ATIENDE_KB_BOT_CONFIDENCE": 0.7,
+    # A ticket older than this (minutes) is never answered: a late answer (a backlog
+    # drained after an outage, imported history) only confuses.
+    "ATIENDE_KB_BOT_MAX_AGE_MINUTES": 30,
     # "1" to let the bot answer at all.
     "ATIENDE_KB_BOT_ENABLED": True,
     # Channels the bot answers on.

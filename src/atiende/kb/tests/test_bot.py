@@ -100,6 +100,17 @@ def test_chat_answered_on_creation_portal_not(article) -> None:
     assert BotAnswer.objects.count() == 1
 
 
+def test_late_delivery_is_not_answered(article) -> None:
+    from datetime import timedelta
+
+    from atiende.core import clock
+
+    with clock.frozen_at(clock.now() - timedelta(hours=2)):
+        make_ticket(channel="chat", subject="Olvidé mi contraseña", body="olvidé la contraseña")
+    deliver_kb()
+    assert not BotAnswer.objects.exists()
+
+
 @override_settings(ATIENDE_KB_BOT_CONFIDENCE=1.01)
 def test_threshold_is_configurable(article) -> None:
     email_ticket()
