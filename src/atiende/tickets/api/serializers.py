@@ -39,7 +39,7 @@ from atiende.contacts.models import Contact
 from atiende.contacts.selectors import contacts_visible_to
 from atiende.core.models import OutboxEvent
 from atiende.tickets import selectors
-from atiende.tickets.api.ticket_page import TicketPageSerializer
+from atiende.tickets.api.ticket_page import TicketPageSerializer, category_names, category_path_of
 from atiende.tickets.choices import (
     PRIORITY_BY_NAME,
     PRIORITY_NAMES,
@@ -70,19 +70,10 @@ PRIORITY_CHOICES = [(name, name) for name in PRIORITY_BY_NAME]
 
 def category_path(context: Mapping[str, Any], category: Category) -> str:
     """``Parent › Child`` from one query per response over the (small) catalog."""
-    names: dict[int, tuple[str, int | None]] | None = context.get("_category_names")
-    if names is None:
-        names = {pk: (name, parent) for pk, name, parent in Category.objects.values_list("id", "name", "parent_id")}
-        cast(dict[str, Any], context)["_category_names"] = names
-    parts = [category.name]
-    seen = {category.pk}
-    parent = category.parent_id
-    while parent is not None and parent in names and parent not in seen:
-        seen.add(parent)
-        name, parent_of_parent = names[parent]
-        parts.append(name)
-        parent = parent_of_parent
-    return " › ".join(reversed(parts))
+    names = category_names(context)
+    if category.pk not in names:  # created during this response
+        return category.name
+    return category_path_of(names, category.pk)
 
 
 def customer_visible_field_keys(context: Mapping[str, Any]) -> set[str]:

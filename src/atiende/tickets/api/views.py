@@ -70,40 +70,30 @@ def require(allowed: bool) -> None:
         raise PermissionDenied(NOT_ALLOWED)
 
 
-# What TicketPageSerializer reads: fewer columns to fetch and convert per row.
+# What TicketPageSerializer reads from the ticket rows themselves.
 PAGE_COLUMNS = (
-    *(
-        "id number subject status priority channel tier custom_fields requester organization category team assignee "
-        "merged_into follow_up_of created_at updated_at solved_at closed_at status_changed_at first_response_at "
-        "reopen_count agent_reply_count customer_reply_count customer_wait_seconds"
-    ).split(),
-    "requester__name",
-    "organization__name",
-    "category__name",
-    "category__parent",
-    "team__name",
-    "assignee__name",
-    "assignee__email",
-)
+    "id number subject status priority channel tier custom_fields requester_id organization_id category_id team_id "
+    "assignee_id merged_into_id follow_up_of_id created_at updated_at solved_at closed_at status_changed_at "
+    "first_response_at reopen_count agent_reply_count customer_reply_count customer_wait_seconds"
+).split()
 
 
 def ticket_queryset(viewer: User, *, page: bool = False) -> QuerySet[Ticket]:
     """Visible tickets with everything the ticket JSON shows, in a fixed number of queries.
 
-    ``page=True`` (list pages) skips the prefetches: ``TicketPageSerializer`` loads the
-    related rows of the whole page itself, in fewer and cheaper queries."""
-    queryset = (
+    ``page=True`` (list pages) reads the ticket table alone — no joins, no subqueries:
+    at a million rows PostgreSQL spent more time planning the five joins than running
+    the query. ``TicketPageSerializer`` then loads what the page refers to by id."""
+    if page:
+        return selectors.tickets_visible_to(viewer).only(*PAGE_COLUMNS)
+    return (
         selectors.ticket_list_rows(viewer)
-        # Scalar subqueries by primary key rather than two more self-joins of the
-        # ticket table: the joins multiplied query planning time at a million rows.
         .annotate(
             merged_into_number=Subquery(Ticket.objects.filter(pk=OuterRef("merged_into_id")).values("number")[:1]),
             follow_up_of_number=Subquery(Ticket.objects.filter(pk=OuterRef("follow_up_of_id")).values("number")[:1]),
         )
+        .prefetch_related("tags", "ccs", "followers", "requester__identities", "ccs__identities")
     )
-    if page:
-        return queryset.only(*PAGE_COLUMNS)
-    return queryset.prefetch_related("tags", "ccs", "followers", "requester__identities", "ccs__identities")
 
 
 def uploads(files: list[Any]) -> list[tuple[Any, str, str]]:
