@@ -48,7 +48,9 @@ def drain(limit: int = 200) -> int:
     delivered = 0
     for _ in range(limit):
         ids = list(
-            OutboxEvent.objects.filter(delivered_at__isnull=True).order_by("created_at", "id").values_list("pk", flat=True)[:50]
+            OutboxEvent.objects.filter(delivered_at__isnull=True)
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)[:50]
         )
         if not ids:
             return delivered

@@ -72,12 +72,22 @@ def test_trigger_on_created_sets_fields_in_order() -> None:
             {"type": "set_status", "status": "pending"},
         ],
     )
-    make_rule(condition={"field": "ticket.priority", "op": "is", "value": "urgent"}, actions=[{"type": "remove_tags", "tags": ["auto"]}])
+    make_rule(
+        condition={"field": "ticket.priority", "op": "is", "value": "urgent"},
+        actions=[{"type": "remove_tags", "tags": ["auto"]}],
+    )
     ticket = make_ticket(subject="Invoice 42 is wrong")
     other = make_ticket(subject="Password reset")
     drain()
     t = fresh(ticket)
-    assert (t.priority, t.team_id, t.assignee_id, t.category_id, t.tier, t.status) == (4, team.pk, agent.pk, category.pk, 2, "pending")
+    assert (t.priority, t.team_id, t.assignee_id, t.category_id, t.tier, t.status) == (
+        4,
+        team.pk,
+        agent.pk,
+        category.pk,
+        2,
+        "pending",
+    )
     assert tags(ticket) == {"billing"}  # the second rule saw the first one's change
     assert fresh(other).priority == 2 and tags(other) == set()
     runs = RuleRun.objects.filter(ticket=ticket).order_by("id")
@@ -93,9 +103,15 @@ def fresh_now() -> Any:
 
 
 def test_custom_field_action_and_condition() -> None:
-    ticket_services.create_custom_field(actor=None, key="plan", label="Plan", type="select", options=["free", "pro"], applies_to_all=True)
+    ticket_services.create_custom_field(
+        actor=None, key="plan", label="Plan", type="select", options=["free", "pro"], applies_to_all=True
+    )
     make_rule(events=["ticket.created"], actions=[{"type": "set_custom_fields", "fields": {"plan": "pro"}}])
-    make_rule(events=["ticket.updated"], condition={"field": "ticket.custom.plan", "op": "changed_to", "value": "pro"}, actions=[{"type": "add_tags", "tags": ["pro"]}])
+    make_rule(
+        events=["ticket.updated"],
+        condition={"field": "ticket.custom.plan", "op": "changed_to", "value": "pro"},
+        actions=[{"type": "add_tags", "tags": ["pro"]}],
+    )
     ticket = make_ticket()
     drain()
     assert fresh(ticket).custom_fields == {"plan": "pro"}
@@ -104,11 +120,17 @@ def test_custom_field_action_and_condition() -> None:
 
 def test_message_triggers_are_narrowed_by_author() -> None:
     agent = make_user()
-    make_rule(events=["message.customer"], condition={"field": "message.body", "op": "contains", "value": "refund"}, actions=[{"type": "add_tags", "tags": ["refund"]}])
+    make_rule(
+        events=["message.customer"],
+        condition={"field": "message.body", "op": "contains", "value": "refund"},
+        actions=[{"type": "add_tags", "tags": ["refund"]}],
+    )
     make_rule(events=["message.agent"], actions=[{"type": "add_tags", "tags": ["answered"]}])
     ticket = make_ticket()
     drain()
-    ticket_services.add_message(actor=None, ticket=ticket, body="I want a REFUND please", author_contact=ticket.requester)
+    ticket_services.add_message(
+        actor=None, ticket=ticket, body="I want a REFUND please", author_contact=ticket.requester
+    )
     drain()
     assert tags(ticket) == {"refund"}
     ticket_services.add_message(actor=agent, ticket=ticket, body="Sure")
@@ -152,8 +174,18 @@ def test_send_email_to_requester_and_address() -> None:
     make_inbox()
     make_rule(
         actions=[
-            {"type": "send_email", "to": "requester", "subject": "Hi {{ requester.first_name }}", "body": "Ticket {{ ticket.number }}"},
-            {"type": "send_email", "to": "address", "address": "boss@example.test", "body": "New: {{ ticket.subject }}"},
+            {
+                "type": "send_email",
+                "to": "requester",
+                "subject": "Hi {{ requester.first_name }}",
+                "body": "Ticket {{ ticket.number }}",
+            },
+            {
+                "type": "send_email",
+                "to": "address",
+                "address": "boss@example.test",
+                "body": "New: {{ ticket.subject }}",
+            },
         ]
     )
     ticket = make_ticket(subject="Printer")
@@ -206,7 +238,12 @@ def test_dry_run_changes_nothing() -> None:
     rule = make_rule(
         actor=admin,
         events=["ticket.updated"],
-        condition={"all": [{"field": "ticket.priority", "op": "is", "value": "normal"}, {"field": "ticket.status", "op": "is", "value": "new"}]},
+        condition={
+            "all": [
+                {"field": "ticket.priority", "op": "is", "value": "normal"},
+                {"field": "ticket.status", "op": "is", "value": "new"},
+            ]
+        },
         actions=[
             {"type": "set_priority", "priority": "urgent"},
             {"type": "add_note", "body": "dry"},
