@@ -9,8 +9,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from atiende.core import clock
+from atiende.core.ui import register_nav_item
 from atiende.sla import selectors
 from atiende.sla.choices import TargetKind
 from atiende.sla.models import SlaTarget
@@ -115,5 +117,12 @@ def ticket_panel(request: HttpRequest, ticket: Ticket) -> str | None:
 
 
 def register() -> None:
+    register_nav_item(
+        "sla-backtest",
+        label=gettext_lazy("SLA backtest"),
+        url_name="sla:backtest",
+        visible=lambda user: bool(getattr(user, "is_manager", False)),
+        order=60,
+    )
     register_list_badges("sla", render_many=list_badges, order=20)
     register_ticket_panel("sla", render=ticket_panel, order=20)

@@ -52,7 +52,7 @@ def _state(obj: Calendar | Policy, fields: tuple[str, ...]) -> dict[str, Any]:
 # --- calendars ------------------------------------------------------------------------------
 
 
-def _validate_calendar(calendar: Calendar) -> None:
+def validate_calendar(calendar: Calendar) -> None:
     if not calendar.name.strip():
         raise ValidationError({"name": _("This field is required.")})
     try:
@@ -106,7 +106,7 @@ def create_calendar(
         created_at=now,
         updated_at=now,
     )
-    _validate_calendar(calendar)
+    validate_calendar(calendar)
     if Calendar.objects.filter(name=calendar.name).exists():
         raise ValidationError({"name": _("A calendar with this name already exists.")})
     _set_default(calendar)
@@ -125,7 +125,7 @@ def update_calendar(*, actor: User | None, calendar: Calendar, **changes: Any) -
     before = _state(calendar, CALENDAR_FIELDS)
     for key, value in changes.items():
         setattr(calendar, key, value)
-    _validate_calendar(calendar)
+    validate_calendar(calendar)
     if Calendar.objects.filter(name=calendar.name).exclude(pk=calendar.pk).exists():
         raise ValidationError({"name": _("A calendar with this name already exists.")})
     _set_default(calendar)
@@ -225,7 +225,7 @@ def validate_pause_statuses(raw: Any) -> list[str]:
     return sorted(set(raw))
 
 
-def _validate_policy(policy: Policy) -> None:
+def validate_policy(policy: Policy) -> None:
     if not policy.name.strip():
         raise ValidationError({"name": _("This field is required.")})
     policy.conditions = validate_conditions(policy.conditions or {})
@@ -268,7 +268,7 @@ def create_policy(
         created_at=now,
         updated_at=now,
     )
-    _validate_policy(policy)
+    validate_policy(policy)
     policy.save()
     audit.record(actor=actor, action="sla.policy_created", obj=policy, after=_state(policy, POLICY_FIELDS))
     return policy
@@ -285,7 +285,7 @@ def update_policy(*, actor: User | None, policy: Policy, **changes: Any) -> Poli
     before = _state(policy, POLICY_FIELDS)
     for key, value in changes.items():
         setattr(policy, key, value)
-    _validate_policy(policy)
+    validate_policy(policy)
     policy.updated_at = clock.now()
     policy.save()
     audit.record(

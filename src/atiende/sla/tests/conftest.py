@@ -32,7 +32,7 @@ def policy(office: Calendar) -> Policy:
 def agent(db: None, django_capture_on_commit_callbacks: Any) -> User:
     # created with its events delivered, so later captures see only their own callbacks
     with django_capture_on_commit_callbacks(execute=True):
-        return make_user(role=Role.AGENT)
+        return make_user(role=Role.AGENT, language="en")
 
 
 @pytest.fixture
