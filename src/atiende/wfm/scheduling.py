@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _placements(template: ShiftTemplate, slot: int, max_per_break: int) -> list[
 
 def solve_schedule(
     *,
-    requirement: Sequence[Sequence[int]] | NDArray[np.int64],
+    requirement: ArrayLike,
     slot_minutes: int,
     agents: Sequence[AgentSpec],
     templates: Sequence[ShiftTemplate],
@@ -187,7 +187,7 @@ def solve_schedule(
                     for placement in placements[tpl.name]:
                         brk = tuple((start + b0, start + b1) for b0, b1 in placement)
                         for skill in skills:
-                            var = model.NewBoolVar(f"x_{agent.id}_{day}_{tpl.name}_{begin}_{len(options)}")
+                            var = model.new_bool_var(f"x_{agent.id}_{day}_{tpl.name}_{begin}_{len(options)}")
                             asg = Assignment(agent.id, day, tpl.name, skill, start, end, brk)
                             options.append((var, asg, tpl.paid_minutes()))
                             by_agent_day.setdefault((agent.id, day), []).append((var, asg))
@@ -207,7 +207,7 @@ def solve_schedule(
             opts = by_agent_day.get((agent.id, day), [])
             if not opts:
                 continue
-            model.AddAtMostOne(v for v, _ in opts)
+            model.add_at_most_one(v for v, _ in opts)
             w = sum(v for v, _ in opts)
             st = sum(a.start * v for v, a in opts)
             en = sum(a.end * v for v, a in opts)
@@ -215,13 +215,13 @@ def solve_schedule(
             minutes.extend(tpl_by_name[a.template].paid_minutes() * v for v, a in opts)
             day_vars[day] = (w, st, en)
         if works:
-            model.Add(sum(works) <= agent.max_days)
-            model.Add(sum(minutes) <= agent.max_minutes)
+            model.add(sum(works) <= agent.max_days)
+            model.add(sum(minutes) <= agent.max_minutes)
         for day in range(days - 1):
             if day in day_vars and day + 1 in day_vars:
                 w0, _s0, e0 = day_vars[day]
                 w1, s1, _e1 = day_vars[day + 1]
-                model.Add(s1 - e0 >= min_rest_minutes - big * (2 - w0 - w1))
+                model.add(s1 - e0 >= min_rest_minutes - big * (2 - w0 - w1))
     under_terms: list[Any] = []
     under_vars: dict[tuple[int, int], Any] = {}
     for k in range(n_skills):
@@ -229,11 +229,11 @@ def solve_schedule(
             need = int(req[k, s])
             if need <= 0:
                 continue
-            u = model.NewIntVar(0, need, f"u_{k}_{s}")
-            model.Add(sum(cover[k][s]) + u >= need)
+            u = model.new_int_var(0, need, f"u_{k}_{s}")
+            model.add(sum(cover[k][s]) + u >= need)
             under_vars[(k, s)] = u
             under_terms.append(u)
-    model.Minimize(sum(paid_terms) + under_penalty * sum(under_terms))
+    model.minimize(sum(paid_terms) + under_penalty * sum(under_terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = max(1, workers)
@@ -247,21 +247,21 @@ def solve_schedule(
 
     solver.parameters.log_search_progress = bool(_os.environ.get("WFM_CPSAT_LOG"))
     began = time.perf_counter()
-    status = solver.Solve(model)
+    status = solver.solve(model)
     wall = time.perf_counter() - began
-    name = solver.StatusName(status).lower()
+    name = solver.status_name(status).lower()
     chosen: list[Assignment] = []
     paid = 0
     coverage = np.zeros_like(req)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for var, asg, minutes_paid in options:
-            if solver.Value(var):
+            if solver.value(var):
                 chosen.append(asg)
                 paid += minutes_paid
         for k in range(n_skills):
             for s in range(n_slots):
-                coverage[k, s] = sum(solver.Value(v) for v in cover[k][s])
-        objective = float(solver.ObjectiveValue())
+                coverage[k, s] = sum(solver.value(v) for v in cover[k][s])
+        objective = float(solver.objective_value)
     else:
         objective = float("nan")
     chosen.sort(key=lambda a: (a.agent_id, a.start))

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]
 
 STRATEGY_LONGEST_IDLE = 0
 STRATEGY_PRIORITY = 1
@@ -320,6 +320,20 @@ class Overflow:
     target: int | None = None
 
 
+def merge_contacts(parts: Sequence[Contacts]) -> Contacts:
+    """One time-ordered stream from several (one per channel)."""
+    if not parts:
+        return Contacts(np.zeros(0), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    times = np.concatenate([p.times for p in parts])
+    order = np.argsort(times, kind="stable")
+    return Contacts(
+        times=times[order],
+        skill=np.concatenate([p.skill for p in parts])[order],
+        handle=np.concatenate([p.handle for p in parts])[order],
+        patience=np.concatenate([p.patience for p in parts])[order],
+    )
+
+
 def generate_contacts(
     *,
     rates: Sequence[float] | NDArray[np.float64],
@@ -507,8 +521,14 @@ def simulate(
     seed: int = 1,
     warmup: float = 0.0,
     jit: bool | None = None,
+    contacts_factory: Callable[[np.random.Generator], Contacts] | None = None,
+    n_skills: int | None = None,
 ) -> SimulationResult:
-    """Replicate the operation ``replications`` times; figures over arrivals after ``warmup`` seconds."""
+    """Replicate the operation ``replications`` times; figures over arrivals after ``warmup`` seconds.
+
+    ``contacts_factory(rng)`` replaces the built-in generator (e.g. one Poisson stream per
+    channel with its own handle time, or contacts replayed from history).
+    """
     import time
 
     if replications < 1:
@@ -516,7 +536,7 @@ def simulate(
     n_intervals = len(rates)
     horizon = n_intervals * interval
     end = max(horizon, float(servers.end.max()) if len(servers.end) else horizon)
-    n_skills = len(skill_shares)
+    n_skills = n_skills or len(skill_shares)
     per: dict[str, list[float]] = {
         k: [] for k in ("service_level", "asa", "abandon_rate", "occupancy", "sla_attainment", "diverted_rate")
     }
@@ -527,14 +547,18 @@ def simulate(
     elapsed = 0.0
     for r in range(replications):
         rng = np.random.default_rng([seed, r])
-        contacts = generate_contacts(
-            rates=rates,
-            interval=interval,
-            aht=aht,
-            patience=patience,
-            skill_shares=skill_shares,
-            aht_by_skill=aht_by_skill,
-            rng=rng,
+        contacts = (
+            contacts_factory(rng)
+            if contacts_factory is not None
+            else generate_contacts(
+                rates=rates,
+                interval=interval,
+                aht=aht,
+                patience=patience,
+                skill_shares=skill_shares,
+                aht_by_skill=aht_by_skill,
+                rng=rng,
+            )
         )
         began = time.perf_counter()
         out = run_engine(
