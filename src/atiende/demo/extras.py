@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from atiende.demo import kb
+from atiende.demo import automation, kb, sla
 
-STEPS: list[Callable[[Any], None]] = [kb.setup]
+STEPS: list[Callable[[Any], None]] = [kb.setup, sla.setup, automation.setup]
 
 
 def setup_all(loader: Any) -> None:
