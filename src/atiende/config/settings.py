@@ -314,7 +314,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set used by several fields (IMAP and SMTP security).
-    "ENUM_NAME_OVERRIDES": {"MailServerSecurityEnum": "atiende.channels.choices.Security"},
+    "ENUM_NAME_OVERRIDES": {
+        "MailServerSecurityEnum": "atiende.channels.choices.Security",
+        "TierEnum": "atiende.tickets.choices.Tier",
+        "StatusEnum": "atiende.tickets.choices.Status",
+        "PresenceStatusEnum": "atiende.routing.choices.PresenceStatus",
+        "CallbackStatusEnum": "atiende.routing.choices.CallbackStatus",
+        "RoutingTriggerEnum": "atiende.routing.choices.Trigger",
+        "EscalationTriggerEnum": "atiende.routing.choices.EscalationTrigger",
+        "EscalationRuleTriggerEnum": "atiende.routing.choices.RuleTrigger",
+        "SkillKindEnum": "atiende.routing.choices.SkillKind",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------
