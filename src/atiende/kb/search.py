@@ -7,8 +7,9 @@ Articles: full-text with ranking on both engines —
   remove_diacritics 2`` (accent-insensitive), ranked by ``bm25`` with the title and
   keywords weighted above the body;
 * PostgreSQL: text search configurations ``atiende_es`` / ``atiende_en`` (``spanish`` /
-  ``english`` stemming after ``unaccent``), one partial GIN index per language, ranked by
-  ``ts_rank_cd`` with weights A (title), B (keywords and synonyms), D (body).
+  ``english`` stemming after ``unaccent``); each article's weighted vector — A (title),
+  B (keywords and synonyms), D (body), in its language's configuration — is stored in
+  ``kb_article_search`` by a trigger, GIN-indexed, ranked by ``ts_rank_cd``.
 
 Every query term is a prefix (search-as-you-type) of a lightly stemmed word, terms are
 OR-ed and the rank decides, so a question typed in natural language still finds the
@@ -98,14 +99,7 @@ def _ranked_ids_sqlite(scoped: QuerySet[Article], terms: list[str], limit: int) 
         return [(int(pk), -float(r)) for pk, r in cursor.fetchall()]
 
 
-def pg_vector(config: str, alias: str = "") -> str:
-    """The tsvector expression of an article; the migration indexes exactly this expression."""
-    p = f"{alias}." if alias else ""
-    return (
-        f"(setweight(to_tsvector('{config}'::regconfig, coalesce({p}title, '')), 'A') || "
-        f"setweight(to_tsvector('{config}'::regconfig, coalesce({p}keywords, '')), 'B') || "
-        f"setweight(to_tsvector('{config}'::regconfig, coalesce({p}body_text, '')), 'D'))"
-    )
+PG_TABLE = "kb_article_search"  # article_id, language, vector: kept by a trigger (migration 0003)
 
 
 def _ranked_ids_pg(scoped: QuerySet[Article], terms: list[str], limit: int) -> list[tuple[int, float]]:
@@ -113,13 +107,12 @@ def _ranked_ids_pg(scoped: QuerySet[Article], terms: list[str], limit: int) -> l
     sub_sql, sub_params = scoped.values("id").query.sql_with_params()
     es, en = PG_CONFIGS["es"], PG_CONFIGS["en"]
     sql = (
-        f"SELECT a.id, CASE WHEN a.language = 'en' "
-        f"THEN ts_rank_cd({pg_vector(en, 'a')}, to_tsquery('{en}', %s)) "
-        f"ELSE ts_rank_cd({pg_vector(es, 'a')}, to_tsquery('{es}', %s)) END AS r "
-        f"FROM kb_article a WHERE a.id IN ({sub_sql}) AND ("
-        f"(a.language = 'es' AND {pg_vector(es, 'a')} @@ to_tsquery('{es}', %s)) OR "
-        f"(a.language = 'en' AND {pg_vector(en, 'a')} @@ to_tsquery('{en}', %s))) "
-        f"ORDER BY r DESC, a.id LIMIT %s"
+        f"SELECT s.article_id, ts_rank_cd(s.vector, CASE WHEN s.language = 'en' "
+        f"THEN to_tsquery('{en}', %s) ELSE to_tsquery('{es}', %s) END) AS r "
+        f"FROM {PG_TABLE} s WHERE s.article_id IN ({sub_sql}) AND ("
+        f"(s.language = 'en' AND s.vector @@ to_tsquery('{en}', %s)) OR "
+        f"(s.language <> 'en' AND s.vector @@ to_tsquery('{es}', %s))) "
+        f"ORDER BY r DESC, s.article_id LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [tsq, tsq, *sub_params, tsq, tsq, limit])

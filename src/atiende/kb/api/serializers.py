@@ -26,7 +26,7 @@ class KbCategoryWriteSerializer(serializers.Serializer[Any]):
     name_en = serializers.CharField(max_length=150, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     description_en = serializers.CharField(required=False, allow_blank=True)
-    parent = serializers.PrimaryKeyRelatedField(queryset=KbCategory.objects.all(), required=False, allow_null=True)
+    parent = serializers.PrimaryKeyRelatedField(queryset=KbCategory.objects.all(), required=False, allow_null=True)  # type: ignore[assignment]
     ticket_category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True
     )
@@ -53,7 +53,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
 
     def get_translations(self, obj: Article) -> dict[str, int]:
         """Ids of the same article in other languages (``{"en": 12}``)."""
-        group: dict[Any, dict[str, int]] = self.context.setdefault("_translations", {})
+        group: dict[Any, dict[str, int]] = self.context.setdefault("_translations", {})  # type: ignore[attr-defined]
         if obj.translation_group not in group:
             group[obj.translation_group] = dict(
                 Article.objects.filter(translation_group=obj.translation_group).values_list("language", "id")

@@ -49,6 +49,7 @@ def test_answers_a_new_email_with_a_confident_public_article(article) -> None:
     assert answer.article == article and answer.score >= 0.7
     assert ticket.status == Status.PENDING
     message = answer.message
+    assert message is not None
     assert message.author_user == bot.bot_user() and not message.author_user.is_active
     assert "/help/es/articles/" in message.body_text and "/help/bot/" in message.body_text
     assert OutboxEvent.objects.filter(type="kb.bot_answered").count() == 1

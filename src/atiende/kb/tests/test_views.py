@@ -35,7 +35,7 @@ def articles():
 
 
 def test_help_center_pages_for_anonymous(client: Client, articles) -> None:
-    public, internal, en = articles
+    public, internal, _en = articles
     assert client.get("/help/").status_code == 302
     home = client.get("/help/es/")
     assert home.status_code == 200 and "Cuenta" in home.content.decode()
