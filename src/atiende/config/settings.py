@@ -324,6 +324,9 @@ SPECTACULAR_SETTINGS = {
         "EscalationTriggerEnum": "atiende.routing.choices.EscalationTrigger",
         "EscalationRuleTriggerEnum": "atiende.routing.choices.RuleTrigger",
         "SkillKindEnum": "atiende.routing.choices.SkillKind",
+        "RoutingStrategyEnum": "atiende.routing.choices.Strategy",
+        "WfmStrategyEnum": "atiende.wfm.choices.Strategy",
+        "IntervalMinutesEnum": "atiende.wfm.choices.IntervalMinutes",
     },
 }
 
