@@ -10,7 +10,7 @@ rest between consecutive shifts ≥ ``min_rest_minutes``; weekly minutes and day
 Coverage of a slot counts the agents working it (not on a break) on that skill; an integer
 shortfall per skill and slot is penalised, so the model always has a solution and
 understaffing is reported rather than refused. The objective minimises paid minutes plus
-``under_penalty`` minutes per agent-slot short. The solver is bounded by ``time_limit``.
+``under_penalty`` minutes per agent-slot short (default: four times the slot length). The solver is bounded by ``time_limit``.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def solve_schedule(
     templates: Sequence[ShiftTemplate],
     first_weekday: int = 0,
     min_rest_minutes: int = 11 * 60,
-    under_penalty: int = 240,
+    under_penalty: int | None = None,
     time_limit: float = 10.0,
     workers: int = 2,
     seed: int = 0,
@@ -233,7 +233,9 @@ def solve_schedule(
             model.add(sum(cover[k][s]) + u >= need)
             under_vars[(k, s)] = u
             under_terms.append(u)
-    model.minimize(sum(paid_terms) + under_penalty * sum(under_terms))
+    # A minute short costs four paid minutes unless said otherwise.
+    penalty = 4 * slot_minutes if under_penalty is None else under_penalty
+    model.minimize(sum(paid_terms) + penalty * sum(under_terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = max(1, workers)

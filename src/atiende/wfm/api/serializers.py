@@ -242,7 +242,7 @@ class AdherenceSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 class RealtimeRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     start = serializers.DateTimeField()
-    required = serializers.IntegerField()
+    required = serializers.IntegerField()  # type: ignore[assignment]  # the field is named "required"
     scheduled = serializers.IntegerField()
     logged_in = serializers.IntegerField(allow_null=True)
 
