@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scenarios import api_ticket_create, email_intake, kb_search, sla_sweep, ticket_list_1m, ui_pages
+from scenarios import (
+    api_ticket_create,
+    email_intake,
+    kb_search,
+    routing_decision,
+    sla_sweep,
+    ticket_list_1m,
+    ui_pages,
+)
 
 SCENARIOS: dict[str, ModuleType] = {
-    m.NAME: m for m in (api_ticket_create, ticket_list_1m, ui_pages, email_intake, sla_sweep, kb_search)
+    m.NAME: m
+    for m in (api_ticket_create, ticket_list_1m, ui_pages, email_intake, sla_sweep, kb_search, routing_decision)
 }

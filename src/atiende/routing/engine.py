@@ -12,6 +12,7 @@ so an urgent call still reaches an agent with a capacity of one call.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -105,7 +106,8 @@ class Candidate:
 @dataclass
 class Ranking:
     strategy: str
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # the best ``TOP`` eligible agents, best first
+    eligible: int = 0
     excluded_capacity: int = 0
     excluded_skills: int = 0
 
@@ -113,10 +115,13 @@ class Ranking:
         return {
             "strategy": self.strategy,
             "chosen": chosen,
-            "eligible": len(self.candidates),
+            "eligible": self.eligible,
             "excluded": {"capacity": self.excluded_capacity, "skills": self.excluded_skills},
             "candidates": [c.as_reason() for c in self.candidates[:top]],
         }
+
+
+TOP = 10
 
 
 def skill_score(agent: AgentSnapshot, requirements: Sequence[Requirement]) -> float | None:
@@ -139,8 +144,9 @@ def rank(
     agents: Iterable[AgentSnapshot],
     requirements: Sequence[Requirement] = (),
     now: datetime,
+    top: int = TOP,
 ) -> Ranking:
-    """Every agent who can take ``ticket``, best first, by ``strategy``.
+    """The ``top`` agents who can take ``ticket``, best first, by ``strategy``.
 
     * round-robin: the agent assigned longest ago (never assigned first), then by id —
       each assignment sends the agent to the back of the line;
@@ -148,11 +154,13 @@ def rank(
     * skills-based: best mean level over the required skills, then load, then longest idle.
 
     Every strategy honours capacity and the minimum skill levels the ticket requires.
+    One pass over the agents and a partial sort (``heapq.nsmallest``): O(agents).
     """
     group = group_of(ticket.channel)
     weight = weight_of(ticket.priority)
-    candidates: list[Candidate] = []
+    keyed: list[tuple[tuple[float, ...], int, float, float, float]] = []
     no_capacity = no_skills = 0
+    never = float("inf")
     for agent in agents:
         if not agent.fits(group, weight):
             no_capacity += 1
@@ -161,15 +169,26 @@ def rank(
         if score is None:
             no_skills += 1
             continue
-        idle = (now - agent.last_assigned_at).total_seconds() if agent.last_assigned_at else float("inf")
-        candidates.append(Candidate(agent_id=agent.agent_id, score=score, load=agent.load_ratio(), idle_seconds=idle))
-    if strategy == Strategy.ROUND_ROBIN:
-        candidates.sort(key=lambda c: (-c.idle_seconds, c.agent_id))
-    elif strategy == Strategy.SKILLS_BASED:
-        candidates.sort(key=lambda c: (-c.score, c.load, -c.idle_seconds, c.agent_id))
-    else:
-        candidates.sort(key=lambda c: (c.load, -c.idle_seconds, c.agent_id))
-    return Ranking(strategy=strategy, candidates=candidates, excluded_capacity=no_capacity, excluded_skills=no_skills)
+        last = agent.last_assigned_at
+        idle = (now - last).total_seconds() if last is not None else never
+        load = agent.load_ratio()
+        if strategy == Strategy.ROUND_ROBIN:
+            key: tuple[float, ...] = (-idle, agent.agent_id)
+        elif strategy == Strategy.SKILLS_BASED:
+            key = (-score, load, -idle, agent.agent_id)
+        else:
+            key = (load, -idle, agent.agent_id)
+        keyed.append((key, agent.agent_id, score, load, idle))
+    best = heapq.nsmallest(top, keyed)
+    return Ranking(
+        strategy=strategy,
+        candidates=[
+            Candidate(agent_id=pk, score=score, load=load, idle_seconds=idle) for _k, pk, score, load, idle in best
+        ],
+        eligible=len(keyed),
+        excluded_capacity=no_capacity,
+        excluded_skills=no_skills,
+    )
 
 
 def aged_priority(*, priority: int, created_at: datetime, now: datetime, aging_minutes: int) -> float:

@@ -7,11 +7,14 @@ Scope: agents (any role) read routing data of tickets they can see
 from __future__ import annotations
 
 import statistics
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from atiende.accounts.choices import Role
@@ -140,6 +143,64 @@ def agent_snapshot(
         )
         for agent_id, capacity, last in rows
     ]
+
+
+# --- the per-process snapshot cache -----------------------------------------------------------------
+#
+# A decision reads a team snapshot (three queries) and ranks it in memory. The snapshot is
+# kept per process for ``SNAPSHOT_TTL`` seconds, or until the routing version (a counter in
+# the shared cache, bumped by every presence, capacity, skill or requirement change) moves.
+# A stale snapshot can only make a choice worse, never unsafe: the claim re-reads the
+# chosen agent's presence and load under a row lock (``services.assignment._claim``).
+
+SNAPSHOT_TTL = 2.0
+VERSION_KEY = "atiende:routing:version"
+_snapshots: dict[int, tuple[float, int, list[AgentSnapshot]]] = {}
+_requirements: list[tuple[float, int, list[SkillRequirement]]] = []
+
+
+def routing_version() -> int:
+    return int(cache.get(VERSION_KEY, 0) or 0)
+
+
+def bump_routing_version() -> None:
+    """Invalidate every process's snapshots: now, and again when the transaction commits."""
+
+    def bump() -> None:
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 1, None)
+        _snapshots.clear()
+        _requirements.clear()
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def requirement_rows() -> list[SkillRequirement]:
+    """Every active skill requirement (a small table), cached like the snapshots."""
+    now, version = time.monotonic(), routing_version()
+    if _requirements and _requirements[0][0] > now and _requirements[0][1] == version:
+        return _requirements[0][2]
+    rows = list(SkillRequirement.objects.filter(skill__is_active=True))
+    _requirements[:] = [(now + SNAPSHOT_TTL, version, rows)]
+    return rows
+
+
+def cached_snapshot(team_id: int) -> list[AgentSnapshot]:
+    """The team snapshot with every required skill loaded, from this process's cache when fresh."""
+    now, version = time.monotonic(), routing_version()
+    hit = _snapshots.get(team_id)
+    if hit is not None and hit[0] > now and hit[1] == version:
+        return hit[2]
+    agents = agent_snapshot(team_id=team_id, skill_ids={r.skill_id for r in requirement_rows()})
+    _snapshots[team_id] = (now + SNAPSHOT_TTL, version, agents)
+    return agents
+
+
+def forget_snapshot(team_id: int) -> None:
+    _snapshots.pop(team_id, None)
 
 
 def waiting_tickets(*, team_ids: Sequence[int], limit: int = 500) -> QuerySet[Ticket]:

@@ -26,6 +26,7 @@ from atiende.accounts import audit
 from atiende.accounts.models import Team, User
 from atiende.core import clock
 from atiende.core.events import emit
+from atiende.routing import selectors
 from atiende.routing.choices import PresenceStatus, Strategy, Trigger
 from atiende.routing.engine import (
     AgentSnapshot,
@@ -171,6 +172,7 @@ def assign_ticket(
         ticket = _lock_waiting_ticket(ticket_id)
         if ticket is None or ticket.team_id is None:
             return None
+        team_id: int = ticket.team_id
         if config is None or config.team_id != ticket.team_id:
             config = TeamRoutingConfig.objects.filter(team_id=ticket.team_id).first()
         if config is None or not config.auto_assign:
@@ -179,14 +181,16 @@ def assign_ticket(
             category_id=ticket.category_id,
             channel=ticket.channel,
             language=_language_of(ticket),
-            skill_rows=requirement_rows,
+            skill_rows=requirement_rows if requirement_rows is not None else selectors.requirement_rows(),
         )
         if agents is None:
-            agents = agent_snapshot(team_id=ticket.team_id, skill_ids=[r.skill_id for r in requirements])
+            agents = selectors.cached_snapshot(team_id)
         now = clock.now()
         facts = ticket_facts(ticket)
         ranking = rank(strategy=config.strategy, ticket=facts, agents=agents, requirements=requirements, now=now)
         decision = _claim(ticket=ticket, ranking=ranking, facts=facts, trigger=trigger, now=now)
+    if decision is None or decision.agent_id != (ranking.candidates[0].agent_id if ranking.candidates else None):
+        selectors.forget_snapshot(team_id)  # the snapshot was wrong about someone: reload next time
     if decision is not None:
         for agent in agents:
             if agent.agent_id == decision.agent_id:

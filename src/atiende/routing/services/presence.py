@@ -15,6 +15,7 @@ from atiende.core.events import emit
 from atiende.routing.choices import CapacityGroup, PresenceStatus
 from atiende.routing.events import PresenceChanged
 from atiende.routing.models import AgentState, PresenceLog, default_capacity
+from atiende.routing.selectors import bump_routing_version
 from atiende.routing.services.common import require_manager
 
 MAX_CAPACITY = 100
@@ -57,6 +58,7 @@ def set_presence(*, actor: User | None, agent: User, status: str) -> AgentState:
     state.status = status
     state.status_since = now
     state.save(update_fields=["status", "status_since"])
+    bump_routing_version()
     emit(
         PresenceChanged(agent_id=agent.pk, status=status, previous_status=previous, at=now.isoformat()),
         subject=state,
@@ -89,5 +91,6 @@ def set_capacity(*, actor: User | None, agent: User, capacity: Mapping[str, int]
     before = dict(state.capacity or {})
     state.capacity = clean
     state.save(update_fields=["capacity"])
+    bump_routing_version()
     audit.record(actor=actor, action="routing.capacity_changed", obj=state, before=before, after=clean)
     return state

@@ -11,6 +11,7 @@ from atiende.accounts.models import User
 from atiende.core import clock
 from atiende.routing.choices import SkillKind
 from atiende.routing.models import AgentSkill, Skill, SkillRequirement
+from atiende.routing.selectors import bump_routing_version
 from atiende.routing.services.common import require_manager
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Category
@@ -40,6 +41,7 @@ def save_skill(
     skill = skill or Skill(created_at=clock.now())
     skill.name, skill.kind, skill.is_active = name, kind, is_active
     skill.save()
+    bump_routing_version()
     return skill
 
 
@@ -50,6 +52,7 @@ def set_agent_skill(*, actor: User | None, agent: User, skill: Skill, level: int
         raise ValidationError({"agent": _("Only agents have skills.")})
     level = _level(level, "level")
     row, _created = AgentSkill.objects.update_or_create(agent=agent, skill=skill, defaults={"level": level})
+    bump_routing_version()
     audit.record(actor=actor, action="routing.agent_skill_set", obj=row, after={"skill": skill.pk, "level": level})
     return row
 
@@ -61,6 +64,7 @@ def remove_agent_skill(*, actor: User | None, row: AgentSkill) -> None:
         actor=actor, action="routing.agent_skill_removed", obj=row, before={"skill": row.skill_id, "level": row.level}
     )
     row.delete()
+    bump_routing_version()
 
 
 @transaction.atomic
@@ -81,12 +85,15 @@ def add_requirement(
     if channel and channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     language = (language or "").strip().lower()[:8]
-    return SkillRequirement.objects.create(
+    row = SkillRequirement.objects.create(
         skill=skill, min_level=min_level, category=category, channel=channel, language=language, created_at=clock.now()
     )
+    bump_routing_version()
+    return row
 
 
 @transaction.atomic
 def remove_requirement(*, actor: User | None, requirement: SkillRequirement) -> None:
     require_manager(actor)
     requirement.delete()
+    bump_routing_version()
