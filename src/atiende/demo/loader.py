@@ -553,27 +553,33 @@ class DemoLoader:
             self._bar.close()
 
     def _deliver(self) -> None:
-        """Deliver the events of the chunk that just committed, each at the time it happened.
+        """Deliver the events of the chunk that just committed, each at the time it happened,
+        then the events those deliveries emitted (routing assigns a created ticket, an
+        automation reacts to the assignment…), until nothing new was emitted.
 
         Only events somebody subscribes to: the others are left pending as the services
         wrote them, and the outbox sweeper marks them delivered in the background.
         """
         backend = task_backends["default"]
         recorded = getattr(backend, "results", [])  # the DummyBackend's in-memory list
-        ids = [result.args[0] for result in recorded]
-        recorded.clear()
-        rows = (
-            OutboxEvent.objects.filter(pk__in=ids).order_by("created_at").values_list("pk", "created_at", "type")
-            if ids
-            else []
-        )
-        wanted = [(pk, at) for pk, at, type_ in rows if events.subscribers_for(type_)]
-        if not wanted:
-            return
-        with transaction.atomic():
-            for event_id, created_at in wanted:
-                with clock.frozen_at(created_at):
-                    events.deliver(str(event_id))
+        for _round in range(events.MAX_DEPTH + 2):
+            ids: list[str] = []
+            for result in recorded:  # deliver_event(id) or deliver_events([ids])
+                arg = result.args[0]
+                ids.extend(arg if isinstance(arg, list) else [arg])
+            recorded.clear()
+            rows = (
+                OutboxEvent.objects.filter(pk__in=ids).order_by("created_at").values_list("pk", "created_at", "type")
+                if ids
+                else []
+            )
+            wanted = [(pk, at) for pk, at, type_ in rows if events.subscribers_for(type_)]
+            if not wanted:
+                return
+            with transaction.atomic():
+                for event_id, created_at in wanted:
+                    with clock.frozen_at(created_at):
+                        events.deliver(str(event_id))
 
     def _step(self) -> None:
         at, _seq, life = heapq.heappop(self._heap)
