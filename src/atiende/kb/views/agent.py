@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.GET.get("mine") == "1":
         qs = qs.filter(owner=user)
     if query:
-        ids = [pk for pk, _ in search.ranked_ids(qs, search.query_terms(query), PAGE)]
+        ids = [pk for pk, _ in search.ranked_ids(qs, query, PAGE)]
         articles = sorted(qs.filter(pk__in=ids), key=lambda a: ids.index(a.pk))
     else:
         articles = list(qs.order_by("-updated_at", "-id")[:PAGE])
