@@ -12,9 +12,23 @@ from scenarios import (
     sla_sweep,
     ticket_list_1m,
     ui_pages,
+    wfm_erlang,
+    wfm_forecast,
+    wfm_simulation,
 )
 
 SCENARIOS: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (api_ticket_create, ticket_list_1m, ui_pages, email_intake, sla_sweep, kb_search, routing_decision)
+    for m in (
+        api_ticket_create,
+        ticket_list_1m,
+        ui_pages,
+        email_intake,
+        sla_sweep,
+        kb_search,
+        routing_decision,
+        wfm_erlang,
+        wfm_simulation,
+        wfm_forecast,
+    )
 }
