@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from atiende.demo import automation, kb, sla, wfm
+from atiende.demo import automation, kb, routing, sla, wfm
 
-STEPS: list[Callable[[Any], None]] = [kb.setup, sla.setup, automation.setup, wfm.setup]
+STEPS: list[Callable[[Any], None]] = [kb.setup, sla.setup, routing.setup, automation.setup, wfm.setup]
 
 
 def setup_all(loader: Any) -> None:
