@@ -60,10 +60,11 @@ def test_counts_are_capped_and_cached(agent, team, agent_client, monkeypatch) ->
         make_ticket(team=team)
     response = agent_client.get("/agent/views/open/")
     assert count_of(response, "open") == "3+"
-    # Warm cache: the next page view runs no count query at all.
+    # Warm cache: the next page view counts no tickets at all (the top bar may still count
+    # the viewer's own unread notifications, on their own small indexed table).
     with CaptureQueriesContext(connection) as queries:
         agent_client.get("/agent/views/open/")
-    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "tickets_ticket" in q["sql"]]
     # The sidebar fragment (polled by htmx) serves the same numbers.
     assert count_of(agent_client.get("/agent/sidebar/?current=open"), "open") == "3+"
 
