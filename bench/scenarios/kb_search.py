@@ -171,6 +171,18 @@ def relevance(database: str) -> list[Result]:
             Result("relevance.hybrid.mrr@5", hybrid.mrr, suffix.strip(), None, database, n),
             Result("relevance.hybrid.recall@5", hybrid.recall, suffix.strip(), None, database, n),
         ]
+        if embedder is not None:
+            from django.contrib.auth.models import AnonymousUser
+
+            from atiende.kb import search
+
+            def hybrid(language: str, query: str) -> None:
+                search.hybrid_search(AnonymousUser(), query, language=language, limit=10, embedder=embedder)
+
+            queries = _queries()
+            _time(hybrid, queries[:5])
+            results += latency_results("articles_hybrid_public", _time(hybrid, queries), goal_p95=None,
+                                       database=database)  # fmt: skip
         transaction.set_rollback(True)  # leave the bench database as it was
     return results
 
