@@ -471,10 +471,8 @@ class EscalationRuleViewSet(RoutingViewSet):
         return selectors.escalation_rules_for(user)
 
     def create(self, request: Request) -> Response:
-        from atiende.core import clock
-
         data = self.input(s.EscalationRuleWriteSerializer)
-        rule = EscalationRule.objects.create(created_at=clock.now(), **data)
+        rule = services.save_escalation_rule(actor=request.user, **data)  # type: ignore[arg-type]
         return self.output(rule, status_code=status.HTTP_201_CREATED)
 
 

@@ -10,7 +10,7 @@ from atiende.routing.services.assignment import (
     configure_team,
     take_next,
 )
-from atiende.routing.services.escalation import deescalate, escalate, save_reason
+from atiende.routing.services.escalation import deescalate, escalate, save_escalation_rule, save_reason
 from atiende.routing.services.overflow import evaluate_all, evaluate_rule, evaluate_team, save_overflow_rule
 from atiende.routing.services.presence import set_capacity, set_presence
 from atiende.routing.services.shadow import evaluate_shadow, save_shadow_policy
@@ -36,6 +36,7 @@ __all__ = [
     "evaluate_team",
     "remove_agent_skill",
     "remove_requirement",
+    "save_escalation_rule",
     "save_overflow_rule",
     "save_reason",
     "save_shadow_policy",

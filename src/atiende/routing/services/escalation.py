@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from atiende.accounts import audit
 from atiende.accounts.models import Team, User
 from atiende.core import clock
 from atiende.core.events import emit
-from atiende.routing.choices import Direction, EscalationTrigger
+from atiende.routing.choices import Direction, EscalationTrigger, RuleTrigger
 from atiende.routing.events import TicketEscalated
-from atiende.routing.models import Escalation, EscalationReason
+from atiende.routing.models import Escalation, EscalationReason, EscalationRule
 from atiende.routing.services.common import require_agent, require_manager
 from atiende.tickets.choices import Tier
-from atiende.tickets.models import Ticket
+from atiende.tickets.models import Category, Ticket
 from atiende.tickets.services import add_message, update_ticket
 
 NOTE_LIMIT = 5000
@@ -27,7 +29,11 @@ NOTE_LIMIT = 5000
 
 def _resolve_reason(reason: str, *, actor: User | None) -> tuple[EscalationReason | None, str]:
     code = (reason or "").strip()
-    found = EscalationReason.objects.filter(code=code, is_active=True).first() if code else None
+    found = (
+        EscalationReason.objects.filter(Q(code=code) | Q(label__iexact=code), is_active=True).order_by("pk").first()
+        if code
+        else None
+    )
     if found is not None:
         return found, found.label
     if actor is not None:
@@ -174,3 +180,43 @@ def save_reason(
         code=code, defaults={"label": label.strip()[:150], "is_active": is_active, "position": position}
     )
     return row
+
+
+@transaction.atomic
+def save_escalation_rule(
+    *,
+    actor: User | None,
+    name: str,
+    trigger: str,
+    to_tier: int,
+    category: Category | None = None,
+    sla_target: str = "",
+    to_team: Team | None = None,
+    reason: EscalationReason | None = None,
+    is_active: bool = True,
+) -> EscalationRule:
+    """An automatic escalation on an SLA warning or breach (optionally of one target) or a category."""
+    require_manager(actor)
+    if not (name or "").strip():
+        raise ValidationError({"name": _("This field is required.")})
+    if trigger not in RuleTrigger.values:
+        raise ValidationError({"trigger": _("Choose SLA warning, SLA breached or category.")})
+    if trigger == RuleTrigger.CATEGORY and category is None:
+        raise ValidationError({"category": _("Choose the category that escalates.")})
+    if isinstance(to_tier, bool) or to_tier not in Tier.values:
+        raise ValidationError({"to_tier": _("Choose a tier from 0 to 4.")})
+    rule = EscalationRule.objects.create(
+        name=name.strip()[:100],
+        trigger=trigger,
+        category=category if trigger == RuleTrigger.CATEGORY else None,
+        sla_target=sla_target if trigger != RuleTrigger.CATEGORY else "",
+        to_tier=to_tier,
+        to_team=to_team,
+        reason=reason,
+        is_active=is_active,
+        created_at=clock.now(),
+    )
+    audit.record(
+        actor=actor, action="routing.escalation_rule_created", obj=rule, after={"trigger": trigger, "to_tier": to_tier}
+    )
+    return rule

@@ -146,3 +146,14 @@ def test_take_next_through_the_api(desk: dict[str, object]) -> None:
     assert res.status_code == 200 and res.json()["ticket"]["id"] == ticket.pk
     assert client_for(desk["agent"]).post(f"{API}/decisions/take-next/").json()["ticket"] is None  # type: ignore[arg-type]
     assert client_for(desk["customer"]).post(f"{API}/decisions/take-next/").status_code == 403  # type: ignore[arg-type]
+
+
+def test_escalation_rules_are_created_by_managers_through_the_service(desk: dict[str, object]) -> None:
+    body = {"name": "Outages", "trigger": "category", "to_tier": 3}
+    assert client_for(desk["agent"]).post(f"{API}/escalation-rules/", body, format="json").status_code == 403  # type: ignore[arg-type]
+    res = client_for(desk["supervisor"]).post(f"{API}/escalation-rules/", body, format="json")  # type: ignore[arg-type]
+    assert res.status_code == 400 and "category" in str(res.json())
+    body = {"name": "Breach", "trigger": "sla_breached", "sla_target": "resolution", "to_tier": 2}
+    res = client_for(desk["supervisor"]).post(f"{API}/escalation-rules/", body, format="json")  # type: ignore[arg-type]
+    assert res.status_code == 201 and res.json()["sla_target"] == "resolution"
+    assert client_for(desk["agent"]).get(f"{API}/escalation-rules/").json()["results"] == []  # type: ignore[arg-type]
