@@ -155,3 +155,21 @@ def test_ticket_panel_suggests_and_offers_insert_and_draft(client: Client, artic
 def test_agent_global_search_shows_articles(client: Client, articles) -> None:
     login(client, make_user(role=Role.ADMIN))
     assert "Cambiar la contraseña" in client.get("/search/", {"q": "contraseña"}).content.decode()
+
+
+def test_admin_pages_and_edit_through_the_service(client: Client, articles) -> None:
+    public = articles[0]
+    login(client, make_user(role=Role.ADMIN))
+    prefix = reverse("admin:index")
+    for model in ("kbcategory", "article", "searchevent", "articlefeedback", "botanswer", "stalereminder"):
+        assert client.get(f"{prefix}kb/{model}/").status_code == 200, model
+    url = f"{prefix}kb/article/{public.pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {
+        "title": "Cambiar la contraseña (admin)", "slug": public.slug, "category": public.category_id,
+        "body_html": public.body_html, "keywords": "", "tags": "[]", "visibility": "public",
+        "organization": "", "owner": public.owner_id, "review_every_days": 180,
+    })  # fmt: skip
+    assert response.status_code == 302, response.content[:2000]
+    public.refresh_from_db()
+    assert public.title.endswith("(admin)") and public.revision == 2
