@@ -174,3 +174,49 @@ def test_realtime_required_scheduled_logged_in(plan: dict) -> None:
     assert rows[0]["scheduled"] >= 1
     index = int((shift.starts_at - plan["forecast"].start).total_seconds() // 3600)
     assert rows[0]["required"] == plan["requirement"].agents[index]
+
+
+def test_cli_schedule_and_drill_use_the_stored_plan(plan: dict) -> None:
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    with clock.frozen_at(NOW):
+        call_command(
+            "wfm",
+            "schedule",
+            "--requirement",
+            str(plan["requirement"].pk),
+            "--start",
+            "2026-11-24",
+            "--days",
+            "1",
+            "--time-limit",
+            "3",
+            stdout=out,
+        )
+    made = json.loads(out.getvalue())
+    assert made["status"] in {"optimal", "feasible"} and made["shifts"] >= 1
+    out = io.StringIO()
+    with clock.frozen_at(NOW):
+        call_command(
+            "wfm",
+            "drill",
+            "--schedule",
+            str(made["schedule"]),
+            "--scenario",
+            "site_down",
+            "--replications",
+            "2",
+            stdout=out,
+        )
+    ran = json.loads(out.getvalue())
+    assert ran["result"]["replications"] == 2 and ran["plan"]["replications"] == 2
+    with pytest.raises(CommandError, match="--requirement"):
+        call_command("wfm", "schedule", "--requirement", "99999", "--start", "2026-11-24")
+    with pytest.raises(CommandError, match="parameters"):
+        call_command(
+            "wfm", "drill", "--schedule", str(made["schedule"]), "--scenario", "channel_down", "--channel", "fax"
+        )

@@ -4,6 +4,12 @@
         [--patience 120] [--shrinkage 0.3] [--max-occupancy 0.85]
     atiende wfm simulate --calls 100 --interval 1800 --aht 180 --agents 14 [--patience 120] [--replications 10]
     atiende wfm forecast --csv series.csv --season 24 --horizon 48 [--holdout 168]
+    atiende wfm schedule --requirement 3 [--requirement 4] --start 2026-11-30 [--days 7] [--time-limit 10]
+    atiende wfm drill --schedule 5 --scenario site_down|channel_down|demand_spike|holiday [--name …]
+        [--factor 3] [--fraction 0.5] [--channel phone] [--replications 10]
+
+``schedule`` and ``drill`` use the desk's database (the stored requirements and schedules)
+and run as the system (no actor).
 
 Every subcommand prints JSON on standard output; bad arguments exit non-zero with a message.
 """
@@ -14,6 +20,7 @@ import argparse
 import json
 import math
 import sys
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -102,10 +109,32 @@ class Command(BaseCommand):
         fc.add_argument("--horizon", type=_count, required=True, help="points to forecast")
         fc.add_argument("--holdout", type=_count, help="points held out for the backtest (default: horizon)")
 
+        sch = sub.add_parser("schedule", help="CP-SAT shifts for stored staffing requirements (uses the database)")
+        sch.add_argument("--requirement", type=_count, action="append", required=True, help="requirement id (repeat)")
+        sch.add_argument(
+            "--start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD (desk time zone)"
+        )
+        sch.add_argument("--days", type=_count, default=7)
+        sch.add_argument("--time-limit", type=_positive, default=10.0, help="solver seconds")
+        sch.add_argument("--name", default="")
+
+        dr = sub.add_parser("drill", help="run a contingency drill against a stored schedule (uses the database)")
+        dr.add_argument("--schedule", type=_count, required=True, help="schedule id")
+        dr.add_argument("--scenario", choices=["site_down", "channel_down", "demand_spike", "holiday"], required=True)
+        dr.add_argument("--name", default="")
+        dr.add_argument("--factor", type=_positive, help="demand factor (demand_spike)")
+        dr.add_argument("--fraction", type=_fraction, help="share of the staff gone (site_down, holiday)")
+        dr.add_argument("--channel", help="the channel that goes down (channel_down)")
+        dr.add_argument("--replications", type=_count, default=10)
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
+        from django.core.exceptions import ValidationError
+
         try:
             result = getattr(self, f"_{action}")(options)
+        except ValidationError as exc:
+            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(json.dumps(result, indent=2, default=float))
@@ -160,6 +189,55 @@ class Command(BaseCommand):
             np.asarray(values, dtype=np.float64), seasons=seasons, horizon=o["horizon"], holdout=o["holdout"]
         )
         return result.as_dict()
+
+    def _schedule(self, o: dict[str, Any]) -> dict[str, Any]:
+        from datetime import datetime, time
+
+        from atiende.wfm import selectors, services
+        from atiende.wfm.models import StaffingRequirement
+
+        found = {
+            r.pk: r for r in StaffingRequirement.objects.select_related("forecast").filter(pk__in=o["requirement"])
+        }
+        missing = [pk for pk in o["requirement"] if pk not in found]
+        if missing:
+            raise CommandError(f"--requirement: not found: {', '.join(map(str, missing))}")
+        start = datetime.combine(o["start"], time(0), tzinfo=selectors.desk_zone())
+        schedule = services.create_schedule(
+            actor=None,
+            requirements=[found[pk] for pk in o["requirement"]],
+            start=start,
+            days=o["days"],
+            name=o["name"],
+            time_limit=o["time_limit"],
+        )
+        return {
+            "schedule": schedule.pk,
+            "status": schedule.status,
+            "paid_hours": schedule.paid_hours,
+            "shifts": schedule.shifts.count(),
+            "solver_seconds": schedule.solver_seconds,
+        }
+
+    def _drill(self, o: dict[str, Any]) -> dict[str, Any]:
+        from atiende.wfm import services
+        from atiende.wfm.models import Schedule
+
+        schedule = Schedule.objects.filter(pk=o["schedule"]).first()
+        if schedule is None:
+            raise CommandError(f"--schedule: not found: {o['schedule']}")
+        params: dict[str, Any] = {}
+        if o["factor"] is not None:
+            params["factor"] = o["factor"]
+        if o["fraction"] is not None:
+            params["staff_fraction"] = o["fraction"]
+        if o["channel"] is not None:
+            params["channel"] = o["channel"]
+        drill = services.create_drill(
+            actor=None, schedule=schedule, name=o["name"] or o["scenario"], scenario=o["scenario"], parameters=params
+        )
+        run = services.run_drill(actor=None, drill=drill, replications=o["replications"])
+        return {"drill": drill.pk, "run": run.pk, "result": run.result, "plan": run.baseline, "overflow": run.overflow}
 
 
 def main() -> None:  # pragma: no cover - convenience for ``python -m``
