@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from atiende.accounts.models import Team
-from atiende.routing.choices import Direction, PresenceStatus
+from atiende.routing.choices import Direction, PresenceStatus, Strategy
 from atiende.routing.models import EscalationReason
 from atiende.tickets.choices import Tier
 
@@ -38,3 +38,14 @@ class EscalationForm(forms.Form):
         self.fields["reason"].queryset = (  # type: ignore[attr-defined]
             reasons if reasons is not None else EscalationReason.objects.filter(is_active=True)
         )
+
+
+class TeamRoutingForm(forms.Form):
+    strategy = forms.ChoiceField(label=_("Strategy"), choices=Strategy.choices)
+    auto_assign = forms.BooleanField(label=_("Assign automatically"), required=False)
+    aging_minutes = forms.IntegerField(
+        label=_("Priority aging (minutes per level)"),
+        min_value=0,
+        max_value=10080,
+        help_text=_("Every this many minutes of waiting count as one more priority level; 0 turns aging off."),
+    )

@@ -17,7 +17,7 @@ from atiende.accounts.models import Team
 from atiende.core import clock
 from atiende.routing import selectors, services
 from atiende.routing.choices import Direction, PresenceStatus
-from atiende.routing.forms import EscalationForm, PresenceForm
+from atiende.routing.forms import EscalationForm, PresenceForm, TeamRoutingForm
 from atiende.routing.models import AgentState, OverflowRule, TeamRoutingConfig
 from atiende.tickets.models import Ticket
 from atiende.tickets.selectors import tickets_visible_to
@@ -99,11 +99,29 @@ def _require_manager(request: HttpRequest) -> None:
         raise Http404
 
 
-@require_GET
 @agent_required
 def overview(request: HttpRequest) -> HttpResponse:
-    """Every team's routing: strategy, who is online, what waits, overflow rules."""
+    """Every team's routing: strategy, who is online, what waits, overflow rules.
+
+    POST ``team=<id>`` with the settings form changes that team's routing."""
     _require_manager(request)
+    bound: tuple[int, TeamRoutingForm] | None = None
+    if request.method == "POST":
+        team = Team.objects.filter(pk=request.POST.get("team") or 0).first()
+        if team is None:
+            raise Http404
+        form = TeamRoutingForm(request.POST, prefix=f"team{team.pk}")
+        if form.is_valid():
+            try:
+                services.configure_team(actor=viewer(request), team=team, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Routing of %(team)s saved.") % {"team": team.name})
+                return redirect("routing:overview")
+        bound = (team.pk, form)
+    elif request.method != "GET":
+        return HttpResponse(status=405)
     now = clock.now()
     configs = {c.team_id: c for c in TeamRoutingConfig.objects.all()}
     waiting = {
@@ -126,10 +144,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     teams = []
     for team in Team.objects.order_by("name"):
         w = waiting.get(team.pk)
+        config = configs.get(team.pk)
+        if bound is not None and bound[0] == team.pk:
+            form = bound[1]
+        else:
+            initial = (
+                {"strategy": config.strategy, "auto_assign": config.auto_assign, "aging_minutes": config.aging_minutes}
+                if config is not None
+                else {"strategy": "least_loaded", "auto_assign": False, "aging_minutes": 30}
+            )
+            form = TeamRoutingForm(initial=initial, prefix=f"team{team.pk}")
         teams.append(
             {
                 "team": team,
-                "config": configs.get(team.pk),
+                "form": form,
+                "config": config,
                 "online": online.get(team.pk, 0),
                 "waiting": w["n"] if w else 0,
                 "oldest_minutes": int((now - w["oldest"]).total_seconds() // 60) if w else None,
@@ -141,6 +170,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "routing/overview.html",
         {"teams": teams, "agents": agents, "policies": selectors.shadow_policies_for(viewer(request))},
+        status=400 if bound is not None else 200,
     )
 
 

@@ -102,3 +102,26 @@ def test_overview_and_shadow_report_are_for_managers() -> None:
     report = client.get(f"/routing/shadow/{policy.pk}/")
     assert report.status_code == 200 and "Shadow report: Try skills" in report.content.decode()
     assert 'data-nav="routing"' not in signed_in(agent).get("/agent/views/all/").content.decode()
+
+
+def test_managers_change_team_routing_on_the_overview_with_errors_next_to_the_field() -> None:
+    team, _ = make_routed_team(strategy=Strategy.LEAST_LOADED, auto_assign=True)
+    supervisor = english(make_agent(teams=[], role=Role.SUPERVISOR))
+    agent = english(make_agent(teams=[team]))
+    client = signed_in(supervisor)
+    prefix = f"team{team.pk}"
+    bad = client.post(
+        "/routing/", {"team": team.pk, f"{prefix}-strategy": "skills_based", f"{prefix}-aging_minutes": "-5"}
+    )
+    assert bad.status_code == 400
+    assert "field--invalid" in bad.content.decode()
+    ok = client.post(
+        "/routing/",
+        {"team": team.pk, f"{prefix}-strategy": "round_robin", f"{prefix}-aging_minutes": "45"},
+    )
+    assert ok.status_code == 302
+    from atiende.routing.models import TeamRoutingConfig
+
+    config = TeamRoutingConfig.objects.get(team=team)
+    assert (config.strategy, config.auto_assign, config.aging_minutes) == ("round_robin", False, 45)
+    assert signed_in(agent).post("/routing/", {"team": team.pk}).status_code == 404
