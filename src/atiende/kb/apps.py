@@ -22,3 +22,4 @@ class KbConfig(AppConfig):
         register_nav_item("kb", label=_("Knowledge base"), url_name="kb:home", visible=_is_agent, order=30)
         register_ticket_panel("kb.suggestions", render=panels.ticket_panel, order=40)
         register_header_widget("kb.reminders", render=panels.reminders_widget, order=60)
+        register_header_widget("kb.help_center", render=panels.help_center_link, order=5)

@@ -173,3 +173,12 @@ def test_admin_pages_and_edit_through_the_service(client: Client, articles) -> N
     assert response.status_code == 302, response.content[:2000]
     public.refresh_from_db()
     assert public.title.endswith("(admin)") and public.revision == 2
+
+
+def test_customers_see_a_help_center_link(client: Client) -> None:
+    customer, _ = make_customer()
+    login(client, customer)
+    assert 'data-nav="help-center"' in client.get(reverse("portal:home")).content.decode()
+    client.logout()
+    login(client, make_user(role=Role.AGENT))
+    assert 'data-nav="help-center"' not in client.get(reverse("kb:home")).content.decode()

@@ -44,3 +44,11 @@ def reminders_widget(request: HttpRequest) -> str | None:
     if not count:
         return None
     return render_to_string("kb/agent/_reminders_widget.html", {"count": count}, request=request)
+
+
+def help_center_link(request: HttpRequest) -> str | None:
+    """Top-bar link to the help center for signed-in customers (agents have the nav item)."""
+    user = request.user
+    if isinstance(user, User) and user.is_agent:
+        return None
+    return render_to_string("kb/help/_top_link.html", {}, request=request)
