@@ -284,7 +284,7 @@ def overflow_rules_for(viewer: User) -> QuerySet[OverflowRule]:
 def diversions_for(viewer: User) -> QuerySet[Diversion]:
     if not require_agent_viewer(viewer):
         return Diversion.objects.none()
-    qs = Diversion.objects.select_related("rule", "team")
+    qs = Diversion.objects.select_related("rule", "team", "ticket")
     if viewer.sees_all_tickets:
         return qs
     return qs.filter(Q(ticket_id__in=_visible_ticket_ids(viewer)) | Q(ticket__isnull=True, team__members=viewer))

@@ -12,7 +12,14 @@ from atiende.accounts.models import User
 from atiende.contacts.tests.factories import make_customer
 from atiende.routing import services
 from atiende.routing.choices import Strategy, Trigger
-from atiende.routing.models import AgentState, PresenceLog, RoutingDecision
+from atiende.routing.models import (
+    AgentState,
+    EscalationReason,
+    OverflowRule,
+    PresenceLog,
+    RoutingDecision,
+    Skill,
+)
 from atiende.routing.tests.factories import make_agent, make_reason, make_routed_team, waiting_ticket
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +164,35 @@ def test_escalation_rules_are_created_by_managers_through_the_service(desk: dict
     res = client_for(desk["supervisor"]).post(f"{API}/escalation-rules/", body, format="json")  # type: ignore[arg-type]
     assert res.status_code == 201 and res.json()["sla_target"] == "resolution"
     assert client_for(desk["agent"]).get(f"{API}/escalation-rules/").json()["results"] == []  # type: ignore[arg-type]
+
+
+def _grow(desk: dict[str, object], n: int) -> None:
+    team = desk["team"]
+    reason = EscalationReason.objects.first() or make_reason()
+    skill = Skill.objects.first() or services.save_skill(actor=None, name="French", kind="language")
+    rule = OverflowRule.objects.first() or services.save_overflow_rule(
+        actor=None, team=team, name="Offer", condition="queue_size", threshold=0, action="offer_callback"
+    )
+    for _ in range(n):
+        ticket = waiting_ticket(team)  # type: ignore[arg-type]
+        services.escalate(actor=desk["agent"], ticket=ticket, to_tier=2, reason=reason.code, note="over")  # type: ignore[arg-type]
+        extra = make_agent(teams=[team])  # type: ignore[list-item]
+        services.set_agent_skill(actor=None, agent=extra, skill=skill, level=3)
+    services.evaluate_rule(rule)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["escalations", "agent-skills", "presence", "presence-log", "diversions", "callbacks", "decisions"]
+)
+def test_list_endpoints_take_a_fixed_number_of_queries(desk: dict[str, object], endpoint: str) -> None:
+    client = client_for(desk["supervisor"])  # type: ignore[arg-type]
+    _grow(desk, 2)
+    client.get(f"{API}/{endpoint}/")
+    with CaptureQueriesContext(connection) as few:
+        first = client.get(f"{API}/{endpoint}/")
+    _grow(desk, 5)
+    with CaptureQueriesContext(connection) as many:
+        second = client.get(f"{API}/{endpoint}/")
+    assert first.status_code == second.status_code == 200
+    assert len(second.json()["results"]) >= len(first.json()["results"])
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
