@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from atiende.core import clock
@@ -196,6 +197,15 @@ def _emit_all(items: list[tuple[Event, int]]) -> None:
         core_events._schedule_delivery(str(row.pk))
 
 
+def due_targets(*, now: datetime, limit: int = SWEEP_BATCH) -> QuerySet[SlaTarget, int]:
+    """Ids of the targets with work due at ``now``: a range scan of the partial ``next_due`` index."""
+    return (
+        SlaTarget.objects.filter(next_due__isnull=False, next_due__lte=now)
+        .order_by("next_due")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> SweepResult:
     """Emit ``sla.breached`` / ``sla.warning`` for the targets that have come due, once each.
 
@@ -207,11 +217,7 @@ def sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> SweepResu
     table = SlaTarget._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
-        due = list(
-            SlaTarget.objects.filter(next_due__isnull=False, next_due__lte=now)
-            .order_by("next_due")
-            .values_list("pk", flat=True)[:limit]
-        )
+        due = list(due_targets(now=now, limit=limit))
         if not due:
             return SweepResult(warned=0, breached=0)
         ids = ", ".join(["%s"] * len(due))
