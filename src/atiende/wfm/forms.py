@@ -48,6 +48,11 @@ class ScheduleForm(forms.Form):
 class RunForm(forms.Form):
     replications = forms.IntegerField(label=_("Replications"), min_value=1, max_value=100, initial=10)
     strategy = forms.ChoiceField(label=_("Routing strategy"), choices=Strategy.choices, initial=Strategy.LONGEST_IDLE)
+    arrivals = forms.ChoiceField(
+        label=_("Arrivals"),
+        choices=[("forecast", _("Forecast (Poisson)")), ("history", _("Last week's tickets replayed"))],
+        initial="forecast",
+    )
 
 
 class DrillForm(forms.Form):

@@ -520,7 +520,18 @@ def _simulate_plan(
         else sim.Servers(np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
     )
 
+    history = plan.get("history")
+
     def factory(rng: np.random.Generator) -> sim.Contacts:
+        if history is not None:  # replayed arrival times; handle time and patience drawn per replication
+            times, skills = history
+            slots = np.clip((times // interval).astype(np.int64), 0, demand.shape[1] - 1)
+            handle = rng.exponential(1.0, times.size) * aht[skills, slots]
+            pat = np.array([plan["patience"][k] or np.inf for k in skills.tolist()], dtype=np.float64)
+            pat = np.where(
+                np.isfinite(pat), rng.exponential(1.0, times.size) * np.where(np.isfinite(pat), pat, 1.0), np.inf
+            )
+            return sim.Contacts(times, skills, handle, pat)
         parts = []
         for k in range(n_skills):
             c = sim.generate_contacts(
@@ -546,6 +557,22 @@ def _simulate_plan(
     )
 
 
+def _history_arrivals(schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
+    """Tickets of the week before the schedule, shifted one week: (seconds from the start, channel index)."""
+    week = timedelta(days=7)
+    channels = list(schedule.channels) or [""]
+    times: list[float] = []
+    skills: list[int] = []
+    for k, channel in enumerate(channels):
+        created, _replies = selectors.ticket_arrivals(
+            start=schedule.start - week, end=schedule.end - week, channel=channel
+        )
+        times.extend((created - (schedule.start - week).timestamp()).tolist())
+        skills.extend([k] * created.size)
+    order = np.argsort(np.asarray(times), kind="stable")
+    return np.asarray(times, dtype=np.float64)[order], np.asarray(skills, dtype=np.int64)[order]
+
+
 def simulate_schedule(
     *,
     actor: User | None,
@@ -553,14 +580,24 @@ def simulate_schedule(
     replications: int = 10,
     strategy: str = Strategy.LONGEST_IDLE,
     seed: int = 1,
+    arrivals: str = "forecast",
 ) -> SimulationRun:
-    """Simulate the plan: forecast demand per channel against the scheduled shifts."""
+    """Simulate the plan against the scheduled shifts.
+
+    ``arrivals="forecast"``: Poisson arrivals at the forecast rate per channel and slot.
+    ``arrivals="history"``: the tickets that actually arrived one week earlier, replayed at
+    the same times of the week (per channel), e.g. to check the plan against last week.
+    """
     _require_manager(actor)
     if not 1 <= replications <= 100:
         raise ValidationError({"replications": _("Between 1 and 100 replications.")})
     if strategy not in Strategy.values:
         raise ValidationError({"strategy": _("Unknown routing strategy.")})
+    if arrivals not in ("forecast", "history"):
+        raise ValidationError({"arrivals": _("Use forecast or history.")})
     plan = _plan_model(schedule)
+    if arrivals == "history":
+        plan["history"] = _history_arrivals(schedule)
     result = _simulate_plan(
         plan, slot_minutes=schedule.slot_minutes, replications=replications, strategy=strategy, seed=seed
     )
@@ -570,7 +607,7 @@ def simulate_schedule(
             schedule=schedule,
             strategy=strategy,
             replications=replications,
-            parameters={"seed": seed},
+            parameters={"seed": seed, "arrivals": arrivals},
             result=_clean(result.as_dict()),
             created_by=actor,
             created_at=clock.now(),

@@ -190,7 +190,10 @@ class SimulationRunSerializer(serializers.ModelSerializer):  # type: ignore[type
 
 
 class SimulateRequestSerializer(RunRequestSerializer):
-    schedule = serializers.IntegerField(min_value=1)
+    arrivals = serializers.ChoiceField(
+        choices=[("forecast", _("Forecast (Poisson)")), ("history", _("Last week's tickets replayed"))],
+        default="forecast",
+    )
 
 
 class ErlangQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -154,7 +154,9 @@ class ShiftTemplateViewSet(ListRetrieveMixin, ScopedViewSet):
         summary=_("Adherence: scheduled state vs presence"), responses={200: s.AdherenceSerializer}
     ),
     simulate=extend_schema(
-        summary=_("Simulate the plan"), request=s.RunRequestSerializer, responses={201: s.SimulationRunSerializer}
+        summary=_("Simulate the plan"),
+        request=s.SimulateRequestSerializer,
+        responses={201: s.SimulationRunSerializer},
     ),
 )
 class ScheduleViewSet(ListRetrieveMixin, ScopedViewSet):
@@ -196,7 +198,7 @@ class ScheduleViewSet(ListRetrieveMixin, ScopedViewSet):
         schedule = self.get_object()
         if not _manager(request.user):  # type: ignore[arg-type]
             return Response(status=status.HTTP_403_FORBIDDEN)
-        data = self.input(s.RunRequestSerializer)
+        data = self.input(s.SimulateRequestSerializer)
         run = services.simulate_schedule(actor=request.user, schedule=schedule, **data)  # type: ignore[arg-type]
         return Response(s.SimulationRunSerializer(run).data, status=status.HTTP_201_CREATED)
 

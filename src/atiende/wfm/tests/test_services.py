@@ -220,3 +220,16 @@ def test_cli_schedule_and_drill_use_the_stored_plan(plan: dict) -> None:
         call_command(
             "wfm", "drill", "--schedule", str(made["schedule"]), "--scenario", "channel_down", "--channel", "fax"
         )
+
+
+def test_simulation_can_replay_last_weeks_tickets(plan: dict) -> None:
+    with clock.frozen_at(NOW):
+        run = services.simulate_schedule(
+            actor=plan["boss"], schedule=plan["schedule"], replications=3, arrivals="history"
+        )
+    # The Tuesday before had 7 tickets (09, 10 ×3, 11 ×2, 14); each replication replays them all.
+    assert run.result["contacts"] == 3 * 7
+    assert run.parameters["arrivals"] == "history"
+    with pytest.raises(ValidationError) as err:
+        services.simulate_schedule(actor=plan["boss"], schedule=plan["schedule"], arrivals="dreams")
+    assert "arrivals" in err.value.message_dict

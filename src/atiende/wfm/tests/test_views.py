@@ -63,7 +63,8 @@ def test_planning_pages_for_a_supervisor() -> None:
         sched_page = web.get(f"/wfm/schedules/{schedule.pk}/")
         assert sched_page.status_code == 200 and b'data-series="coverage"' in sched_page.content
         ran = web.post(
-            f"/wfm/schedules/{schedule.pk}/", {"form": "run", "run-replications": "2", "run-strategy": "longest_idle"}
+            f"/wfm/schedules/{schedule.pk}/",
+            {"form": "run", "run-replications": "2", "run-strategy": "longest_idle", "run-arrivals": "history"},
         )
         assert ran.status_code == 302
         assert web.get(ran["Location"]).status_code == 200
