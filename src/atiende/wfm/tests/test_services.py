@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -233,3 +234,24 @@ def test_simulation_can_replay_last_weeks_tickets(plan: dict) -> None:
     with pytest.raises(ValidationError) as err:
         services.simulate_schedule(actor=plan["boss"], schedule=plan["schedule"], arrivals="dreams")
     assert "arrivals" in err.value.message_dict
+
+
+def test_drill_scenarios_transform_the_plan() -> None:
+    plan = {
+        "demand": np.array([[10.0, 20.0], [4.0, 4.0]]),
+        "aht": np.full((2, 2), 300.0),
+        "segments": [(0.0, 3600.0, 1, a) for a in range(1, 7)],
+        "patience": [None, None],
+        "answer": [20.0, 60.0],
+        "channels": ["phone", "email"],
+    }
+    down = services._apply_scenario(plan, Scenario.CHANNEL_DOWN, {"channel": "phone", "share": 0.5}, 60, seed=1)
+    np.testing.assert_allclose(down["demand"], [[0.0, 0.0], [9.0, 14.0]])
+    holiday = services._apply_scenario(plan, Scenario.HOLIDAY, {}, 60, seed=1)
+    np.testing.assert_allclose(holiday["demand"], plan["demand"] * 0.4)
+    assert len({s[3] for s in holiday["segments"]}) == 3
+    site = services._apply_scenario(plan, Scenario.SITE_DOWN, {"staff_fraction": 1 / 3}, 60, seed=1)
+    assert len({s[3] for s in site["segments"]}) == 4
+    spike = services._apply_scenario(plan, Scenario.DEMAND_SPIKE, {"factor": 3, "from_hour": 1, "hours": 1}, 60, seed=1)
+    np.testing.assert_allclose(spike["demand"], [[10.0, 60.0], [4.0, 12.0]])
+    np.testing.assert_allclose(plan["demand"], [[10.0, 20.0], [4.0, 4.0]])  # the plan itself is untouched

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atiende.wfm import erlang
 from atiende.wfm import simulation as sim
@@ -93,3 +95,25 @@ def test_more_staff_is_better_and_ci_shrinks_with_replications() -> None:
     assert many.service_level.mean > few.service_level.mean
     assert many.abandon_rate.mean < few.abandon_rate.mean
     assert (many.service_level.high - many.service_level.low) < (few.service_level.high - few.service_level.low)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    agents=st.integers(1, 6),
+    patience=st.one_of(st.none(), st.floats(10, 600)),
+    strategy=st.sampled_from(["longest_idle", "priority"]),
+)
+def test_compiled_and_interpreted_engines_agree_on_random_cases(
+    seed: int, agents: int, patience: float | None, strategy: str
+) -> None:
+    rng = np.random.default_rng(seed)
+    contacts = sim.generate_contacts(
+        rates=rng.uniform(0, 40, 4), interval=900, aht=200, patience=patience, skill_shares=(0.5, 0.5), rng=rng
+    )
+    starts = rng.uniform(0, 1800, agents)
+    servers = sim.Servers(start=starts, end=starts + rng.uniform(600, 3600, agents), mask=rng.integers(1, 4, agents))
+    py = sim.run_engine(contacts, servers, n_skills=2, strategy=strategy, horizon=7200, jit=False)
+    jit = sim.run_engine(contacts, servers, n_skills=2, strategy=strategy, horizon=7200, jit=True)
+    for a, b in zip(py, jit, strict=True):
+        np.testing.assert_array_equal(a, b)
