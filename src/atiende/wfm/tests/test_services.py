@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -237,7 +238,7 @@ def test_simulation_can_replay_last_weeks_tickets(plan: dict) -> None:
 
 
 def test_drill_scenarios_transform_the_plan() -> None:
-    plan = {
+    plan: dict[str, Any] = {
         "demand": np.array([[10.0, 20.0], [4.0, 4.0]]),
         "aht": np.full((2, 2), 300.0),
         "segments": [(0.0, 3600.0, 1, a) for a in range(1, 7)],
