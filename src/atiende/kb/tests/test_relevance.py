@@ -52,3 +52,15 @@ def test_full_text_and_hybrid_relevance() -> None:
     # Internal SOPs never reach anonymous visitors, through either ranking.
     hits = search.hybrid_search(None, "aprobar un reembolso procedimiento", language="es", embedder=embedder)
     assert all(h.article.visibility == "public" for h in hits)
+
+
+def test_periodic_backfill_of_embeddings() -> None:
+    from atiende.kb import tasks
+    from atiende.kb.tests.factories import make_article
+
+    make_article(title="Uno")
+    make_article(title="Dos", publish=False)
+    assert tasks.index_embeddings.call() == 0  # no embedder: nothing to do
+    semantic.set_embedder(HashingEmbedder())
+    assert tasks.index_embeddings.call() == 1  # published only
+    assert tasks.index_embeddings.call() == 0
