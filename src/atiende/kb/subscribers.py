@@ -14,7 +14,8 @@ def remember_searches(event: OutboxEvent) -> None:
     ticket = Ticket.objects.filter(pk=event.payload.get("ticket_id")).select_related("requester").first()
     if ticket is None:
         return
-    user_id = event.actor_id if event.actor_id is not None else ticket.requester.user_id
+    # The requester's own searches (an agent may have opened the ticket for them).
+    user_id = ticket.requester.user_id if ticket.requester.user_id is not None else event.actor_id
     services.link_ticket(ticket=ticket, user_id=user_id)
 
 

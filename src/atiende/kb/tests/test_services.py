@@ -107,7 +107,7 @@ def test_deflection_request_within_24h_is_not_deflected() -> None:
             source=SearchSource.HELP_CENTER, query="factura", language="es", articles=[art], user=other
         )
     with clock.frozen_at(T0 + timedelta(hours=2)):
-        ticket = make_ticket(requester=contact, actor=customer, channel="portal")
+        ticket = make_ticket(requester=contact, actor=make_user(), channel="phone")  # an agent, for the customer
         deliver_kb()
     asked.refresh_from_db()
     assert asked.ticket == ticket and asked.outcome == SearchOutcome.TICKET  # the request remembers
