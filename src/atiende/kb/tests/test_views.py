@@ -182,3 +182,17 @@ def test_customers_see_a_help_center_link(client: Client) -> None:
     client.logout()
     login(client, make_user(role=Role.AGENT))
     assert 'data-nav="help-center"' not in client.get(reverse("kb:home")).content.decode()
+
+
+def test_search_log_is_capped_per_visitor(client: Client, articles, settings) -> None:
+    from atiende.kb.views import public
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb-cap"}}
+    old = public.LOG_LIMIT
+    public.LOG_LIMIT = 3
+    try:
+        for _ in range(5):
+            assert client.get("/help/es/search/", {"q": "contraseña"}).status_code == 200
+    finally:
+        public.LOG_LIMIT = old
+    assert SearchEvent.objects.count() == 3

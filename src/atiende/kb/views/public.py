@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +24,8 @@ from atiende.kb.models import Article, ArticleAttachment, KbCategory, SearchEven
 
 RESULTS = 20
 SUGGESTIONS = 5
+LOG_LIMIT = 120  # logged searches/suggestions per visitor and window
+LOG_WINDOW_SECONDS = 3600
 
 
 def _language(language: str) -> str:
@@ -50,13 +53,18 @@ def _log(request: HttpRequest, *, source: str, query: str, language: str, hits: 
     user = _user(request)
     if (user is not None and user.is_agent) or not query.strip():
         return None
+    visitor = visitor_id(request)
+    key = f"kb:log:{visitor}"
+    cache.add(key, 0, LOG_WINDOW_SECONDS)
+    if cache.incr(key) > LOG_LIMIT:
+        return None  # a script hammering the search: serve it, do not let it flood the report
     event = services.record_search(
         source=source,
         query=query,
         language=language,
         articles=[h.article for h in hits],
         user=user,
-        visitor=visitor_id(request),
+        visitor=visitor,
     )
     return event.pk
 
