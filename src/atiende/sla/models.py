@@ -77,7 +77,7 @@ class Policy(models.Model):
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     targets = models.JSONField(_("targets"), default=dict, blank=True)
     pause_statuses = models.JSONField(_("statuses that pause the clock"), default=list, blank=True)
-    warning_percent = models.PositiveSmallIntegerField(_("warn at % elapsed"), default=80)
+    warning_percent = models.PositiveSmallIntegerField(_("warning at percent elapsed"), default=80)
     calendar = models.ForeignKey(
         Calendar,
         null=True,

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('conditions', models.JSONField(blank=True, default=dict, verbose_name='conditions')),
                 ('targets', models.JSONField(blank=True, default=dict, verbose_name='targets')),
                 ('pause_statuses', models.JSONField(blank=True, default=list, verbose_name='statuses that pause the clock')),
-                ('warning_percent', models.PositiveSmallIntegerField(default=80, verbose_name='warn at % elapsed')),
+                ('warning_percent', models.PositiveSmallIntegerField(default=80, verbose_name='warning at percent elapsed')),
                 ('created_at', models.DateTimeField(verbose_name='created at')),
                 ('updated_at', models.DateTimeField(verbose_name='updated at')),
                 ('calendar', models.ForeignKey(blank=True, help_text='Empty: the default calendar.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='policies', to='sla.calendar', verbose_name='calendar')),
