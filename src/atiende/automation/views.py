@@ -84,7 +84,25 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "automation/rule_form.html",
-        {"form": form, "rule": rule, "catalog": conditions.catalog(), "actions": sorted(_action_names())},
+        {
+            "form": form,
+            "rule": rule,
+            "catalog": conditions.catalog(),
+            "actions": sorted(_action_names()),
+            "builder_labels": {
+                "all": _("All of these"),
+                "any": _("Any of these"),
+                "match": _("Match"),
+                "add": _("Add a condition"),
+                "remove": _("Remove"),
+                "field": _("Attribute"),
+                "op": _("Operator"),
+                "value": _("Value"),
+                "action": _("Action"),
+                "addAction": _("Add"),
+                "complex": _("This condition is nested: edit its JSON below."),
+            },
+        },
     )
 
 

@@ -18,7 +18,7 @@ _seq = itertools.count(1)
 
 
 def make_admin() -> User:
-    return make_user(role=Role.ADMIN)
+    return make_user(role=Role.ADMIN, language="en")
 
 
 def make_rule(*, actor: User | None = None, **extra: Any) -> Rule:

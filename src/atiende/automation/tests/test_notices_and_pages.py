@@ -176,3 +176,12 @@ def test_bell_ticket_panel_macro_apply_and_canned_search() -> None:
     assert 'data-text="Hello Zoe!"' in results
     assert client.get("/automation/tickets/99999999/canned/?q=greet").status_code == 404
     assert Macro.objects.count() == 1
+
+
+def test_pages_in_spanish_with_the_rule_builder() -> None:
+    admin = make_user(role=Role.ADMIN, language="es")
+    client = login(admin)
+    home = client.get("/automation/").content.decode()
+    assert "Disparadores" in home and "Reglas por tiempo" in home
+    form = client.get("/automation/rules/new/").content.decode()
+    assert "data-condition-builder" in form and 'id="condition-catalog"' in form and "automation/builder.js" in form
