@@ -6,6 +6,7 @@ from types import ModuleType
 
 from scenarios import (
     api_ticket_create,
+    automation_triggers,
     email_intake,
     kb_search,
     routing_decision,
@@ -30,5 +31,6 @@ SCENARIOS: dict[str, ModuleType] = {
         wfm_erlang,
         wfm_simulation,
         wfm_forecast,
+        automation_triggers,
     )
 }

@@ -459,6 +459,63 @@ def _eval_leaf(attr: Attribute, op: str, value: Any, subject: Subject) -> bool:
     return bool(actual > cutoff)  # within_business_hours
 
 
+Matcher = Callable[[Subject], bool]
+
+
+def compile_python(condition: Any) -> Matcher:
+    """``condition`` as a function of a subject, for conditions evaluated many times.
+
+    Attributes are resolved once, and each leaf's result is remembered on the subject
+    (``subject.extra``), so the many rules of a desk that test the same thing
+    ("priority is urgent") cost one evaluation per event. Same answers as :func:`evaluate`.
+    """
+    if condition is None or condition == {}:
+        return lambda subject: True
+    return _compile_node(condition)
+
+
+def _compile_node(node: Mapping[str, Any]) -> Matcher:
+    if "all" in node:
+        parts = [_compile_node(child) for child in node["all"]]
+
+        def all_of(subject: Subject) -> bool:
+            for part in parts:
+                if not part(subject):
+                    return False
+            return True
+
+        return all_of
+    if "any" in node:
+        options = [_compile_node(child) for child in node["any"]]
+
+        def any_of(subject: Subject) -> bool:
+            for option in options:
+                if option(subject):
+                    return True
+            return False
+
+        return any_of
+    if "not" in node:
+        inner = _compile_node(node["not"])
+        return lambda subject: not inner(subject)
+    attr = attribute(node["field"])
+    if attr is None:
+        raise ConditionError([("field", _("Unknown attribute “%(name)s”.") % {"name": node["field"]})])
+    op, value = node["op"], node.get("value")
+    key = (attr.path, op, repr(value))
+
+    def leaf(subject: Subject) -> bool:
+        memo = subject.extra.get("_leaves")
+        if memo is None:
+            memo = subject.extra["_leaves"] = {}
+        result = memo.get(key)
+        if result is None:
+            result = memo[key] = _eval_leaf(attr, op, value, subject)
+        return bool(result)
+
+    return leaf
+
+
 # --- Q back end -------------------------------------------------------------------------------------------
 
 NOTHING = Q(pk__in=[])
@@ -588,6 +645,9 @@ def business_cutoff(
         return cache[seconds]
     if seconds <= 0:
         return now
+    resolve = getattr(calendar, "resolved", None)  # a lazily loaded calendar
+    if resolve is not None:
+        calendar = resolve()
     if isinstance(calendar, AlwaysOpen):
         result = now - timedelta(seconds=seconds)
     else:

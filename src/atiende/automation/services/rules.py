@@ -68,6 +68,27 @@ def calendar() -> c.BusinessTime:
     return cal
 
 
+class LazyCalendar:
+    """The desk calendar, loaded only when a business-hours operator needs it."""
+
+    def __init__(self) -> None:
+        self._calendar: c.BusinessTime | None = None
+
+    def resolved(self) -> c.BusinessTime:
+        return self._get()
+
+    def _get(self) -> c.BusinessTime:
+        if self._calendar is None:
+            self._calendar = calendar()
+        return self._calendar
+
+    def business_seconds_between(self, start: datetime, end: datetime) -> float:
+        return self._get().business_seconds_between(start, end)
+
+    def is_open(self, at: datetime) -> bool:
+        return self._get().is_open(at)
+
+
 # --- editing -----------------------------------------------------------------------------------------
 
 
@@ -204,6 +225,7 @@ class LoadedRule:
     actions: list[Any]
     stop_processing: bool
     owner_id: int | None
+    matcher: c.Matcher
 
 
 _loaded: dict[str, Any] = {"version": None, "rules": []}
@@ -219,12 +241,33 @@ def active_triggers() -> list[LoadedRule]:
     version = _version()
     if _loaded["version"] != version:
         _loaded["rules"] = [
-            LoadedRule(r.id, r.name, frozenset(r.events), r.condition, r.actions, r.stop_processing, r.created_by_id)
+            LoadedRule(
+                r.id,
+                r.name,
+                frozenset(r.events),
+                r.condition,
+                r.actions,
+                r.stop_processing,
+                r.created_by_id,
+                _matcher(r.condition),
+            )
             for r in Rule.objects.filter(kind=RuleKind.TRIGGER, is_active=True).order_by("position", "id")
         ]
         _loaded["version"] = version
     rules: list[LoadedRule] = _loaded["rules"]
     return rules
+
+
+def _matcher(condition: Any) -> c.Matcher:
+    try:
+        return c.compile_python(condition)
+    except Exception as exc:  # e.g. a custom field deleted since: every run logs the error
+        message = str(exc)
+
+        def broken(subject: c.Subject) -> bool:
+            raise c.ConditionError([("", message)])
+
+        return broken
 
 
 def trigger_names(event_type: str, payload: Mapping[str, Any]) -> set[str]:
@@ -281,7 +324,7 @@ def run_triggers(event: OutboxEvent) -> list[RuleRun]:
     message = None
     if event.type == "ticket.message_added":
         message = Message.objects.filter(pk=event.payload.get("message_id")).first()
-    cal = calendar()
+    cal = LazyCalendar()
     subject = subject_for(ticket, message=message, changes=event.changes, cal=cal)
     owners = {u.pk: u for u in User.objects.filter(pk__in={r.owner_id for r in rules if r.owner_id})}
     log_unmatched = bool(conf.get("ATIENDE_AUTOMATION_LOG_UNMATCHED"))
@@ -297,7 +340,7 @@ def run_triggers(event: OutboxEvent) -> list[RuleRun]:
             "at": now,
         }
         try:
-            matched = c.evaluate(rule.condition, subject)
+            matched = rule.matcher(subject)
         except Exception as exc:  # a rule broken by a deleted custom field: log it, keep going
             runs.append(RuleRun(**base, matched=False, error=str(exc)[:2000]))
             continue

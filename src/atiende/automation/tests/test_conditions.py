@@ -369,6 +369,8 @@ def test_python_and_q_agree_on_generated_conditions(population: dict[str, Any]) 
         assert c.validate(cond, allow_changes=False, queryable=True) == [], cond
         cal = calendars[cal_index]
         python = {s.objects["ticket"].pk for s in subjects[id(cal)] if c.evaluate(cond, s)}
+        matcher = c.compile_python(cond)  # the compiled, memoizing form used by triggers
+        assert {s.objects["ticket"].pk for s in subjects[id(cal)] if matcher(s)} == python
         db = set(Ticket.objects.filter(c.compile_q(cond, now=NOW, calendar=cal)).values_list("pk", flat=True))
         assert python == db, cond
         # the prefilter is a superset, and exact here (every leaf is searchable)
