@@ -323,13 +323,26 @@ def required_agents(
         step *= 2.0
     else:  # pragma: no cover - a target of exactly 1 can never be met with finite staff
         raise ValueError("service level target cannot be met")
-    # Enough: is one fewer also enough? Then search the whole way down to the floor.
+    # Enough: is one fewer also enough? Then gallop down (-1, -2, -4, …) to a level that
+    # fails (or the floor); the bisection below finishes between the two.
     down = np.flatnonzero(ok & (guess > floor_))
     if down.size:
         also = sl_at(guess[down] - 1.0, down) >= tgt[down]
         more = down[also]
-        lo[more] = floor_[more]
         hi[more] = guess[more] - 1.0
+        lo[more] = hi[more]
+        step = 1.0
+        while more.size:
+            probe = np.maximum(hi[more] - step, floor_[more])
+            meets = sl_at(probe, more) >= tgt[more]
+            fail = more[~meets]
+            lo[fail] = probe[~meets] + 1.0
+            passed = more[meets]
+            hi[passed] = probe[meets]
+            at_floor = passed[probe[meets] <= floor_[passed]]
+            lo[at_floor] = floor_[at_floor]
+            more = passed[probe[meets] > floor_[passed]]
+            step *= 2.0
     while True:
         active = lo < hi
         if not np.any(active):
