@@ -13,7 +13,7 @@ from typing import Any
 
 WIDTH = 900
 HEIGHT = 240
-PAD_L, PAD_R, PAD_T, PAD_B = 44, 10, 12, 28
+PAD_L, PAD_R, PAD_T, PAD_B = 44, 40, 12, 28
 # SVG presentation attributes, not CSS: the CSP forbids inline styles, and the shell's
 # stylesheet belongs to the web app.
 COLORS = {

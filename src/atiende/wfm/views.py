@@ -81,7 +81,10 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("wfm:forecast", pk=forecast.pk)
     context = {
         "form": form,
-        "realtime": selectors.realtime(),
+        "realtime": [
+            {**row, "at": datetime.fromisoformat(row["start"]).astimezone(selectors.desk_zone())}
+            for row in selectors.realtime()
+        ],
         "forecasts": selectors.forecasts_visible_to(user)[:10],
         "schedules": selectors.schedules_visible_to(user)[:10],
         "runs": selectors.runs_visible_to(user)[:10],

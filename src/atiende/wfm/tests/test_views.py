@@ -115,3 +115,26 @@ def test_agents_see_their_shifts_and_nothing_else() -> None:
     assert other.get(f"/wfm/schedules/{schedule.pk}/").status_code == 404
     anonymous = Client().get("/wfm/")
     assert anonymous.status_code == 302
+
+
+def test_chart_coordinates_are_not_localized() -> None:
+    """Spanish formats 212.5 as "212,5"; inside SVG attributes that would break the drawing."""
+    import re
+    from datetime import timedelta
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from atiende.wfm import charts
+
+    chart = charts.line_chart(
+        [charts.Series("a", [0.5, 1.25, 3.75], "history"), charts.Series("b", [2.5], "forecast", offset=3)],
+        start=NOW - timedelta(hours=3),
+        interval_minutes=60,
+    )
+    with translation.override("es"):
+        html = render_to_string("wfm/_chart.html", {"chart": chart, "title": "t"})
+    coords = re.findall(r'\b(?:x|y|x1|x2|y1|y2)="([^"]*)"', html)
+    assert coords and all("," not in c for c in coords)
+    points = re.findall(r'points="([^"]*)"', html)
+    assert points and all(re.fullmatch(r"[\d.]+,[\d.]+( [\d.]+,[\d.]+)*", p) for p in points)
