@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -262,7 +263,7 @@ def adherence_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _fmt(value: float | None, pct: bool) -> str:
     if value is None:
         return "—"
-    return f"{value * 100:.1f} %" if pct else f"{value:.1f}"
+    return f"{number_format(value * 100, 1)} %" if pct else number_format(value, 1)
 
 
 @manager_required
@@ -292,7 +293,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "low": _fmt(est.get("low"), pct),
                 "high": _fmt(est.get("high"), pct),
                 "plan": _fmt(base.get("mean"), pct) if base else None,
-                "delta": None if delta is None else f"{delta:+.1f}",
+                "delta": None if delta is None else ("+" if delta >= 0 else "−") + number_format(abs(delta), 1),
             }
         )
     schedule = run.schedule
