@@ -6,6 +6,7 @@ translated labels reach it, so nothing user-written is ever placed in the SVG.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,8 +38,13 @@ def line_chart(
     series: Sequence[Series], *, start: datetime, interval_minutes: int, ticks: int = 7, zone: Any = None
 ) -> dict[str, Any]:
     n = max((s.offset + len(s.values) for s in series), default=0)
-    top = max((float(v) for s in series for v in s.values if v is not None), default=0.0)
-    top = top * 1.1 if top > 0 else 1.0
+    values = [float(v) for s in series for v in s.values if v is not None]
+    top = max(values, default=0.0)
+    integers = bool(values) and all(v.is_integer() for v in values)
+    if integers:  # agent counts: whole-number ticks
+        top = float(max(1, math.ceil(top / 4)) * 4)
+    else:
+        top = top * 1.1 if top > 0 else 1.0
     w = WIDTH - PAD_L - PAD_R
     h = HEIGHT - PAD_T - PAD_B
 
@@ -68,7 +74,8 @@ def line_chart(
             }
         )
     y_ticks = [
-        {"y": y(top * k / 4), "label": f"{top * k / 4:.0f}" if top >= 8 else f"{top * k / 4:.1f}"} for k in range(5)
+        {"y": y(top * k / 4), "label": f"{top * k / 4:.0f}" if integers or top >= 8 else f"{top * k / 4:.1f}"}
+        for k in range(5)
     ]
     x_ticks = []
     if n > 1:
