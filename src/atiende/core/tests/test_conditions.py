@@ -11,10 +11,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from atiende.core import conditions as c
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
