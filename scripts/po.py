@@ -31,19 +31,30 @@ def key(entry: polib.POEntry) -> str:
     return f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
 
 
-def untranslated(entry: polib.POEntry) -> bool:
+def nplurals(po: polib.POFile) -> int:
+    header = po.metadata.get("Plural-Forms", "")
+    for part in header.split(";"):
+        key, _eq, value = part.strip().partition("=")
+        if key == "nplurals" and value.strip().isdigit():
+            return int(value)
+    return 2
+
+
+def untranslated(entry: polib.POEntry, forms: int = 2) -> bool:
     if "fuzzy" in entry.flags:
         return True
     if entry.msgid_plural:
-        return not all(entry.msgstr_plural.values())
+        return not all(entry.msgstr_plural.get(i) for i in range(forms))
     return not entry.msgstr
 
 
 def missing(prefix: str = "") -> dict[str, dict[str, object]]:
     out: dict[str, dict[str, object]] = {}
     for lang in LANGS:
-        for entry in catalog(lang):
-            if entry.obsolete or not entry.msgid or not untranslated(entry):
+        po = catalog(lang)
+        forms = nplurals(po)
+        for entry in po:
+            if entry.obsolete or not entry.msgid or not untranslated(entry, forms):
                 continue
             if prefix and not any(path.startswith(prefix) for path, _line in entry.occurrences):
                 continue
@@ -58,6 +69,7 @@ def fill(path: str) -> int:
     changed = 0
     for lang in LANGS:
         po = catalog(lang)
+        forms = nplurals(po)
         index = {key(e): e for e in po if not e.obsolete}
         for msg_key, translations in data.items():
             entry = index.get(msg_key)
@@ -65,8 +77,9 @@ def fill(path: str) -> int:
             if entry is None or value is None:
                 continue
             if entry.msgid_plural:
-                values = value if isinstance(value, list) else [value, value]
-                entry.msgstr_plural = dict(enumerate(values))
+                values = list(value) if isinstance(value, list) else [value, value]
+                values += [values[-1]] * (forms - len(values))  # e.g. Spanish: one, many, other
+                entry.msgstr_plural = dict(enumerate(values[:forms]))
             else:
                 entry.msgstr = value
             if "fuzzy" in entry.flags:
