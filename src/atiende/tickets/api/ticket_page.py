@@ -102,11 +102,11 @@ class PageData:
         for ccs in self.ccs.values():
             ccs.sort(key=lambda c: (self.contact_names.get(c, ""), c))
 
-        org_ids = {t.organization_id for t in tickets} - {None}
+        org_ids = {t.organization_id for t in tickets if t.organization_id is not None}
         self.organizations: dict[int, str] = dict(
             Organization.objects.filter(pk__in=org_ids).values_list("id", "name") if org_ids else ()
         )
-        user_ids = {t.assignee_id for t in tickets} - {None}
+        user_ids = {t.assignee_id for t in tickets if t.assignee_id is not None}
         user_ids |= {u for users in self.followers.values() for u in users}
         self.users: dict[int, tuple[str, str]] = {
             pk: (name, email)
@@ -116,13 +116,13 @@ class PageData:
         }
         for users in self.followers.values():
             users.sort(key=lambda u: self.users.get(u, ("", ""))[1])
-        team_ids = {t.team_id for t in tickets} - {None} if agent else set()
+        team_ids = {t.team_id for t in tickets if t.team_id is not None} if agent else set()
         self.teams: dict[int, str] = dict(
             Team.objects.filter(pk__in=team_ids).values_list("id", "name") if team_ids else ()
         )
         self.categories = category_names(context) if any(t.category_id for t in tickets) else {}
-        linked = {t.merged_into_id for t in tickets} | {t.follow_up_of_id for t in tickets}
-        linked.discard(None)
+        linked = {t.merged_into_id for t in tickets if t.merged_into_id is not None}
+        linked |= {t.follow_up_of_id for t in tickets if t.follow_up_of_id is not None}
         self.numbers: dict[int, int] = dict(
             Ticket.objects.filter(pk__in=linked).values_list("id", "number") if linked else ()
         )
