@@ -16,7 +16,12 @@ removed at the end so other scenarios never run them). Each has a three-leaf con
   bulk insert of a run row per evaluated rule): informational.
 * ``spine.events_per_minute`` — tickets created and updated through the services, every
   event delivered to every subscriber of every app (SLA, routing, channels, automation…),
-  one process; informational. (The two-worker figure of the issue is not measured yet.)
+  one process; informational.
+* ``spine_two_workers.events_per_minute`` — the issue's figure: two ``atiende worker``
+  processes (the database task backend) deliver what this process creates (tickets created
+  and updated through the services, ``BENCH_SPINE_TICKETS`` of them), from the first
+  creation until every event of those tickets, and every event their delivery caused, is
+  delivered; PostgreSQL only (SQLite serializes writers).
 
 Size: ``BENCH_AUTOMATION_RULES`` (default 1,000).
 """
@@ -24,9 +29,13 @@ Size: ``BENCH_AUTOMATION_RULES`` (default 1,000).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-from support import Context, Result, latency_results
+from support import Context, Result, latency_results, server_env
 
 NAME = "automation_triggers"
 DESCRIPTION = "Trigger evaluation per event with 1,000 active rules: p95 < 10 ms; spine events/minute"
@@ -151,6 +160,54 @@ def spine_rate(n: int) -> float:
     return delivered / elapsed * 60 if elapsed else 0.0
 
 
+def spine_two_workers(database_url: str, n: int, timeout: float = 600.0) -> tuple[float, int]:
+    """(events per minute, events delivered) with two worker processes draining the queue."""
+    from django.db import transaction
+
+    from atiende.automation.models import Rule
+    from atiende.core.models import OutboxEvent
+    from atiende.tickets import services as ticket_services
+
+    Rule.objects.filter(name__startswith=PREFIX).update(is_active=False)
+    env = server_env(database_url)  # the same task backend as this process (database, or RQ with REDIS_URL)
+    atiende = str(Path(sys.executable).with_name("atiende"))
+    log = Path(tempfile.gettempdir()) / "atiende-bench-workers.log"
+    contact = bench_contact("Bench Spine 2", "spine2@bench.example")
+    first_event = OutboxEvent.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    with log.open("wb") as out:
+        workers = [
+            subprocess.Popen([atiende, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT) for _ in range(2)
+        ]
+        try:
+            time.sleep(8)  # both workers up and polling an empty queue
+            started = time.perf_counter()
+            for i in range(n):
+                with transaction.atomic():
+                    ticket = ticket_services.create_ticket(
+                        actor=None, subject=f"spine2 {i}", requester=contact, body="bench", priority="normal"
+                    )
+                    ticket_services.update_ticket(actor=None, ticket=ticket, priority="high")
+            ours = OutboxEvent.objects.all()
+            if first_event is not None:
+                ours = ours.filter(created_at__gt=first_event)
+            deadline = time.monotonic() + timeout
+            while ours.filter(delivered_at__isnull=True).exists():
+                if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                    raise RuntimeError(f"workers did not drain the queue; see {log}")
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            delivered = ours.count()
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+    return delivered / elapsed * 60, delivered
+
+
 def run(ctx: Context) -> list[Result]:
     from django.test import override_settings
 
@@ -174,6 +231,11 @@ def run(ctx: Context) -> list[Result]:
         with override_settings(ATIENDE_AUTOMATION_LOG_UNMATCHED=True):
             logged = time_triggers(other.pk, SAMPLES // 3)
         rate = spine_rate(int(os.environ.get("BENCH_SPINE_TICKETS", "100")))
+        two = (
+            spine_two_workers(ctx.database_url, int(os.environ.get("BENCH_SPINE_TICKETS", "100")))
+            if db == "postgresql"
+            else None
+        )
     finally:
         RuleRun.objects.filter(rule__name__startswith=PREFIX).delete()
         Rule.objects.filter(name__startswith=PREFIX).delete()
@@ -187,4 +249,9 @@ def run(ctx: Context) -> list[Result]:
         *latency_results("trigger_eval_one_match", one, goal_p95=None, database=db),
         *latency_results("trigger_eval_logged", logged, goal_p95=None, database=db),
         Result("spine.events_per_minute", round(rate), "events/min", None, db, 1),
+        *(
+            [Result("spine_two_workers.events_per_minute", round(two[0]), "events/min", None, db, two[1])]
+            if two is not None
+            else []
+        ),
     ]
