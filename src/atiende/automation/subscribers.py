@@ -18,7 +18,12 @@ def run_triggers(event: OutboxEvent) -> None:
     rules.run_triggers(event)
 
 
-@subscribe("*", name="automation.webhooks")
+def _has_webhook_for(event: OutboxEvent) -> bool:
+    """One cheap query (the cached subscription list's version) instead of a delivery."""
+    return any("*" in s.event_types or event.type in s.event_types for s in webhooks.active_subscriptions())
+
+
+@subscribe("*", name="automation.webhooks", when=_has_webhook_for)
 def fan_out_webhooks(event: OutboxEvent) -> None:
     webhooks.fan_out(event)
 

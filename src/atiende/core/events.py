@@ -71,21 +71,29 @@ class Subscriber:
     name: str
     types: frozenset[str]  # "*" matches every type
     handler: Handler
+    when: Callable[[OutboxEvent], bool] | None = None
 
 
 _subscribers: dict[str, Subscriber] = {}
 
 
-def subscribe(*types: str, name: str | None = None) -> Callable[[Handler], Handler]:
+def subscribe(
+    *types: str, name: str | None = None, when: Callable[[OutboxEvent], bool] | None = None
+) -> Callable[[Handler], Handler]:
     """Register ``handler`` for events of ``types`` (``"*"`` for all).
 
     Handlers must only write to the database (their writes commit with the delivery
     record) or be idempotent by ``event.id`` for anything outside it.
+
+    ``when`` is an optional cheap, read-only check run before the delivery machinery (its
+    own transaction and delivery row, about five statements): when it returns False the
+    event is skipped for this subscriber for good. For catch-all subscribers that usually
+    have nothing to do (outbound webhooks with no subscription).
     """
 
     def decorator(handler: Handler) -> Handler:
         key = name or f"{handler.__module__}.{handler.__qualname__}"
-        _subscribers[key] = Subscriber(name=key, types=frozenset(types), handler=handler)
+        _subscribers[key] = Subscriber(name=key, types=frozenset(types), handler=handler, when=when)
         return handler
 
     return decorator
@@ -242,6 +250,8 @@ def deliver(event_id: str) -> bool:
         if sub.name in done:
             continue
         try:
+            if sub.when is not None and not sub.when(event):
+                continue
             _deliver_to(event, sub)
         except Exception as exc:
             logger.exception("subscriber %s failed on event %s", sub.name, event.pk)

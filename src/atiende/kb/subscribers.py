@@ -43,7 +43,13 @@ def bot_handoff_on_reply(event: OutboxEvent) -> None:
     bot.customer_replied(ticket_id=int(event.payload["ticket_id"]))
 
 
-@subscribe("kb.article_published", "kb.article_changed", name="kb.index_embedding")
+def _has_embedder(event: OutboxEvent) -> bool:
+    from atiende.kb import semantic
+
+    return semantic.get_embedder() is not None
+
+
+@subscribe("kb.article_published", "kb.article_changed", name="kb.index_embedding", when=_has_embedder)
 def index_embedding(event: OutboxEvent) -> None:
     """Keep the semantic vector of a published article current (only with an embedder)."""
     from atiende.kb import semantic

@@ -36,9 +36,9 @@ def subscriber() -> Iterator[Callable[..., str]]:
     """Register test subscribers under unique names; unsubscribe them afterwards."""
     names: list[str] = []
 
-    def register(*types: str, handler: Callable[[Any], None], name: str | None = None) -> str:
+    def register(*types: str, handler: Callable[[Any], None], name: str | None = None, when: Any = None) -> str:
         key = name or f"tests.core.{handler.__name__}.{uuid.uuid4().hex[:8]}"
-        events.subscribe(*types, name=key)(handler)
+        events.subscribe(*types, name=key, when=when)(handler)
         names.append(key)
         return key
 

@@ -306,3 +306,20 @@ def test_subscribers_for_matches_type_and_wildcard(subscriber: Any) -> None:
     assert {typed, anything} <= names
     chain_names = {s.name for s in events.subscribers_for(CHAIN_TYPE)}
     assert anything in chain_names and typed not in chain_names
+
+
+@pytest.mark.django_db
+def test_a_subscriber_whose_check_says_no_is_skipped_without_a_delivery_row(subscriber: Any) -> None:
+    seen: list[str] = []
+    wanted = subscriber(
+        PING_TYPE, handler=lambda e: seen.append(e.payload["text"]), when=lambda e: e.payload["text"] == "yes"
+    )
+    with transaction.atomic():
+        no = emit(PingEvent(text="no"))
+        yes = emit(PingEvent(text="yes"))
+    assert no is not None and yes is not None
+    assert deliver(str(no.pk)) and deliver(str(yes.pk))
+    assert seen == ["yes"]
+    assert not EventDelivery.objects.filter(event=no, subscriber=wanted).exists()
+    assert EventDelivery.objects.filter(event=yes, subscriber=wanted).exists()
+    assert OutboxEvent.objects.get(pk=no.pk).delivered_at is not None
