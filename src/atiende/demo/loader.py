@@ -39,8 +39,11 @@ when each chunk commits, outside ``frozen_at``, so subscribers would see today's
 
 Measured (200 tickets, SQL statements — the figure that does not depend on the
 machine): 21,249 without delivery, 38,494 with it (1,858 events, ~9 statements each with
-the ``tickets.live`` and ``channels.email`` subscribers of today). The full 2,000-ticket
-load is ~360,000 statements; see the demo README for timings.
+the ``tickets.live`` and ``channels.email`` subscribers of then). With the SLA, routing,
+automation and KB subscribers every ticket also starts an SLA clock, is routed, runs the
+triggers and is considered for a bot answer: ~600 statements per ticket (measured at 120
+tickets), so the default load is 1,000 tickets (about three minutes on two cores);
+``ATIENDE_DEMO_TICKETS`` sets another size.
 """
 
 from __future__ import annotations
@@ -1144,7 +1147,7 @@ def demo_loaded() -> bool:
     return User.objects.filter(email__iexact=data.DEMO_LOGINS[0][0]).exists()
 
 
-def load_demo(*, seed: int = 42, tickets: int = 2000, progress: bool = True, days: int = WINDOW_DAYS) -> Summary:
+def load_demo(*, seed: int = 42, tickets: int = 1000, progress: bool = True, days: int = WINDOW_DAYS) -> Summary:
     """Load the demo desk into the current database; see the module docs.
 
     ``days`` is how far back the tickets go (the last 90 days by default); a small load

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tickets",
             type=int,
-            default=int(os.environ.get("ATIENDE_DEMO_TICKETS", "2000")),
+            default=int(os.environ.get("ATIENDE_DEMO_TICKETS", "1000")),
             help="how many tickets (default: %(default)s, or ATIENDE_DEMO_TICKETS)",
         )
         parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same desk")
