@@ -154,6 +154,12 @@ def ensure_desk(ctx: Context) -> tuple[int, int]:
                     )
                 )
         Ticket.objects.bulk_create(rows, batch_size=2000)
+        # Move the ticket_number sequence past these numbers, so tickets created through the
+        # services later (other scenarios) never collide with them.
+        from atiende.core.models import Sequence as Counter
+
+        last = max(t.number for t in rows)
+        Counter.objects.filter(name="ticket_number", value__lt=last).update(value=last)
     print(f"  {NAME}: built in {time.perf_counter() - started:,.1f} s", flush=True)
     return team.pk, waiting_target
 
