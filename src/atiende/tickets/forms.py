@@ -8,6 +8,7 @@ They parse and re-display input; the rules live in the services, whose
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -482,6 +483,16 @@ class SavedViewForm(forms.Form):
         label=_("Updated before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    f_condition = forms.CharField(
+        label=_("Condition (advanced)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_(
+            "Optional, in the condition language of the automation rules, e.g. "
+            '{"all": [{"field": "ticket.priority", "op": "is", "value": "urgent"}]}.'
+        ),
+    )
+
     SIMPLE = ("q", "team", "assignee", "category", "organization", "requester", "tag")
     MULTI = ("status", "priority", "channel", "tier")
     DATES = ("created_after", "created_before", "updated_after", "updated_before")
@@ -546,7 +557,9 @@ class SavedViewForm(forms.Form):
             name = f"f_{key}"
             if name not in self.fields:
                 continue
-            if key in self.DATES and isinstance(value, str):
+            if key == "condition":
+                initial[name] = json.dumps(value, ensure_ascii=False)
+            elif key in self.DATES and isinstance(value, str):
                 initial[name] = value[:10]
             elif key in self.MULTI:
                 initial[name] = value if isinstance(value, list) else str(value).split(",")
@@ -571,6 +584,8 @@ class SavedViewForm(forms.Form):
             value = data.get(f"f_{CF_PREFIX}{field.key}")
             if value not in (None, ""):
                 result[f"{CF_PREFIX}{field.key}"] = str(value)
+        if (data.get("f_condition") or "").strip():
+            result["condition"] = data["f_condition"].strip()  # parsed and checked by the service
         return result
 
     def custom_filter_fields(self) -> list[Any]:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from atiende.accounts.models import User
-from atiende.core import clock
+from atiende.core import clock, conditions
 from atiende.tickets.cache_keys import site_prefix
 from atiende.tickets.choices import UNSOLVED, Status
 from atiende.tickets.filtersets import CUSTOM_FIELD_PREFIX, TicketFilterSet
@@ -72,8 +72,10 @@ ALL_COLUMNS: dict[str, Any] = {
 CUSTOM_COLUMN_PREFIX = "cf:"
 DEFAULT_COLUMNS = ("number", "subject", "requester", "status", "priority", "assignee", "updated_at")
 
-# Parameters a saved view may keep: the declared filters and cf_<key>.
+# Parameters a saved view may keep: the declared filters and cf_<key>, and a condition in
+# the one condition language (core.conditions, the same rules automation uses) compiled to Q.
 FILTER_PARAMS = tuple(TicketFilterSet.base_filters)
+CONDITION_PARAM = "condition"
 MULTI_PARAMS = ("status", "priority", "channel", "tier")
 
 
@@ -198,7 +200,7 @@ def to_querydict(filters: Mapping[str, Any]) -> QueryDict:
 
 def filterset(data: QueryDict | Mapping[str, Any], *, viewer: User, queryset: QuerySet[Ticket]) -> TicketFilterSet:
     if not isinstance(data, QueryDict):
-        data = to_querydict(data)
+        data = to_querydict({k: v for k, v in data.items() if k != CONDITION_PARAM})
     return TicketFilterSet(data=data, queryset=queryset, request=SimpleNamespace(user=viewer))
 
 
@@ -217,6 +219,10 @@ def clean_filters(filters: Mapping[str, Any], *, viewer: User) -> dict[str, Any]
     """Keep known, non-empty parameters; raise ``ValidationError`` naming a bad one."""
     cleaned: dict[str, Any] = {}
     for key, value in filters.items():
+        if key == CONDITION_PARAM:
+            if value not in (None, "", {}):
+                cleaned[key] = clean_condition(value)
+            continue
         if key not in FILTER_PARAMS and not key.startswith(CUSTOM_FIELD_PREFIX):
             raise ValidationError({f"filters.{key}": _("Unknown filter.")})
         if value in (None, "", [], ()):
@@ -230,6 +236,22 @@ def clean_filters(filters: Mapping[str, Any], *, viewer: User) -> dict[str, Any]
     if errors:
         raise ValidationError({f"filters.{k}": v for k, v in errors.items()})
     return cleaned
+
+
+def clean_condition(value: Any) -> dict[str, Any]:
+    """A condition of the one condition language (``core.conditions``) that the database can
+    answer, as a dict; ``ValidationError`` on ``filters.condition`` otherwise."""
+    try:
+        condition = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        raise ValidationError({f"filters.{CONDITION_PARAM}": _("Not valid JSON.")}) from None
+    if not isinstance(condition, dict):
+        raise ValidationError({f"filters.{CONDITION_PARAM}": _("A condition is a JSON object.")})
+    try:
+        conditions.check(condition, allow_changes=False, queryable=True)
+    except conditions.ConditionError as exc:
+        raise ValidationError({f"filters.{CONDITION_PARAM}": [str(exc)]}) from None
+    return condition
 
 
 # --- querysets and counts -----------------------------------------------------------------------
@@ -247,7 +269,13 @@ def view_queryset(view: TicketView, viewer: User, base: QuerySet[Ticket]) -> Que
     fs = filterset(view.filters, viewer=viewer, queryset=base)
     if filter_errors(fs):
         return base.none()
-    return fs.qs
+    condition = view.filters.get(CONDITION_PARAM)
+    if not condition:
+        return fs.qs
+    try:
+        return fs.qs.filter(conditions.compile_q(condition))
+    except conditions.ConditionError:
+        return base.none()
 
 
 def _count_key(viewer: User, view: TicketView) -> str:

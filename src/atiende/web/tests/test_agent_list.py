@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -76,6 +77,59 @@ def test_count_is_bounded_by_the_cap_in_sql(agent, team) -> None:
         ticket_views.counts(agent, views)
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all(f"LIMIT {ticket_views.COUNT_CAP + 1}" in sql for sql in counts)
+
+
+def test_saved_view_with_a_condition_of_the_rule_language(agent, team, agent_client) -> None:
+    """One condition language: a saved view keeps a condition that automation rules also
+    use, compiled to SQL; a bad one is shown next to the field and nothing is saved."""
+    urgent = make_ticket(team=team, priority="urgent", subject="Server down")
+    make_ticket(team=team, priority="urgent", subject="Printer jam")
+    make_ticket(team=team, priority="low", subject="Server slow")
+    condition = {
+        "all": [
+            {"field": "ticket.priority", "op": "is", "value": "urgent"},
+            {"field": "ticket.subject", "op": "contains", "value": "server"},
+        ]
+    }
+    response = agent_client.post(
+        "/agent/views/new/",
+        {
+            "name": "Urgent servers",
+            "ordering": "-updated_at",
+            "columns": ["number", "subject"],
+            "f_condition": json.dumps(condition),
+        },
+    )
+    view = SavedView.objects.get(name="Urgent servers")
+    assert view.filters == {"condition": condition}
+    assert numbers(agent_client.get(response["Location"])) == [urgent.number]
+    # The edit form shows the condition back as JSON.
+    assert "ticket.priority" in agent_client.get(f"/agent/views/{view.pk}/edit/").content.decode()
+
+    bad = agent_client.post(
+        "/agent/views/new/",
+        {
+            "name": "Broken",
+            "ordering": "-updated_at",
+            "columns": ["number"],
+            "f_condition": json.dumps({"all": [{"field": "ticket.nope", "op": "is", "value": 1}]}),
+        },
+    )
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert 'id="id_f_condition_error"' in html and "Unknown attribute “ticket.nope”" in html
+    # "changed" only exists on events: a list cannot use it.
+    changed = agent_client.post(
+        "/agent/views/new/",
+        {
+            "name": "Changed",
+            "ordering": "-updated_at",
+            "columns": ["number"],
+            "f_condition": json.dumps({"field": "ticket.priority", "op": "changed"}),
+        },
+    )
+    assert changed.status_code == 400 and 'id="id_f_condition_error"' in changed.content.decode()
+    assert not SavedView.objects.filter(name__in=["Broken", "Changed"]).exists()
 
 
 def test_saved_view_filters_on_custom_fields_and_tags(agent, other_agent, team, agent_client) -> None:
