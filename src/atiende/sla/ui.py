@@ -27,10 +27,10 @@ def duration(seconds: float) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days}d {hours}h"
+        return _("%(days)sd %(hours)sh") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
+        return _("%(hours)sh %(minutes)02dm") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)sm") % {"minutes": minutes}
 
 
 def badge_colour(row: SlaTarget, now: datetime) -> str:
