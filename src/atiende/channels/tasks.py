@@ -13,9 +13,18 @@ from atiende.channels.models import InboundEmail
 from atiende.core import clock
 from atiende.core.periodic import periodic
 
+PROCESS_BATCH = 100
+
+
+@task()
+def process_inbound_emails(inbound_ids: list[int]) -> list[str]:
+    """Process the messages of one receiving transaction together (one transaction, a savepoint each)."""
+    return [str(row.outcome) for row in pipeline.process_many(inbound_ids)]
+
 
 @task()
 def process_inbound_email(inbound_id: int) -> str:
+    """One message (jobs queued by earlier versions; receivers now queue ``process_inbound_emails``)."""
     return str(pipeline.process(inbound_id).outcome)
 
 
@@ -29,8 +38,8 @@ def sweep_inbound() -> int:
         .order_by("received_at")
         .values_list("pk", flat=True)[:500]
     )
-    for inbound_id in ids:
-        pipeline.process(inbound_id)
+    for start in range(0, len(ids), PROCESS_BATCH):
+        pipeline.process_many(ids[start : start + PROCESS_BATCH])
     return len(ids)
 
 

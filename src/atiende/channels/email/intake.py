@@ -63,7 +63,26 @@ def dedupe_key(message_id: str, sha256: str) -> str:
     return f"mid:{message_id}" if message_id else f"sha256:{sha256}"
 
 
-def receive(
+@dataclass
+class Stored:
+    """A message whose raw bytes are on disk (flushed), not yet recorded in the database."""
+
+    source: str
+    inbox: Inbox | None
+    headers: ParsedEmail
+    path: str
+    sha256: str
+    size: int
+    recipients: Sequence[str] = ()
+    envelope_sender: str = ""
+    source_ref: str = ""
+
+    @property
+    def key(self) -> str:
+        return dedupe_key(self.headers.message_id, self.sha256)
+
+
+def store(
     *,
     source: str,
     raw: bytes | IO[bytes],
@@ -71,9 +90,8 @@ def receive(
     recipients: Sequence[str] = (),
     envelope_sender: str = "",
     source_ref: str = "",
-    enqueue: bool = True,
-) -> Received:
-    """Store ``raw`` durably for ``inbox`` (found from the recipients when not given)."""
+) -> Stored:
+    """Write ``raw`` to the raw store (durably) and read what its row needs; no database write."""
     with rawstore.spool(raw) as spooled:
         try:
             limit = conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES")
@@ -90,7 +108,7 @@ def receive(
         if inbox is None:
             inbox = resolve_inbox(headers, recipients)
         path = rawstore.save(spooled)
-        return _record(
+        return Stored(
             source=source,
             inbox=inbox,
             headers=headers,
@@ -100,40 +118,119 @@ def receive(
             recipients=recipients,
             envelope_sender=envelope_sender,
             source_ref=source_ref,
-            enqueue=enqueue,
         )
 
 
-@transaction.atomic
-def _record(
+def receive(
     *,
     source: str,
-    inbox: Inbox | None,
-    headers: ParsedEmail,
-    path: str,
-    sha256: str,
-    size: int,
-    recipients: Sequence[str],
-    envelope_sender: str,
-    source_ref: str,
-    enqueue: bool,
+    raw: bytes | IO[bytes],
+    inbox: Inbox | None = None,
+    recipients: Sequence[str] = (),
+    envelope_sender: str = "",
+    source_ref: str = "",
+    enqueue: bool = True,
 ) -> Received:
-    key = dedupe_key(headers.message_id, sha256)
-    fields = {
-        "inbox": inbox,
-        "source": source,
-        "source_ref": header_text(source_ref, limit=500),
-        "envelope_sender": header_text(envelope_sender, limit=320),
-        "envelope_recipients": [header_text(r, limit=320) for r in recipients][:100],
-        "raw_path": path,
-        "raw_sha256": sha256,
-        "raw_size": size,
+    """Store ``raw`` durably for ``inbox`` (found from the recipients when not given)."""
+    stored = store(
+        source=source,
+        raw=raw,
+        inbox=inbox,
+        recipients=recipients,
+        envelope_sender=envelope_sender,
+        source_ref=source_ref,
+    )
+    return record([stored], enqueue=enqueue)[0]
+
+
+def _fields(stored: Stored) -> dict[str, object]:
+    headers = stored.headers
+    return {
+        "inbox": stored.inbox,
+        "source": stored.source,
+        "source_ref": header_text(stored.source_ref, limit=500),
+        "envelope_sender": header_text(stored.envelope_sender, limit=320),
+        "envelope_recipients": [header_text(r, limit=320) for r in stored.recipients][:100],
+        "raw_path": stored.path,
+        "raw_sha256": stored.sha256,
+        "raw_size": stored.size,
         "message_id": headers.message_id,
         "thread_index": headers.thread_index,
         "from_address": headers.from_.key[:320] if headers.from_ else "",
         "subject": headers.subject[:255],
         "received_at": clock.now(),
     }
+
+
+def _slot(inbox: Inbox | None, key: str) -> tuple[int | None, str]:
+    return (inbox.pk if inbox is not None else None, key)
+
+
+@transaction.atomic
+def record(batch: Sequence[Stored], *, enqueue: bool = True) -> list[Received]:
+    """The rows of stored messages, in one transaction (one result per message, in order).
+
+    The dedupe keys of the whole batch are looked up in one query and the new rows are
+    inserted together. A message already received (same inbox and key, same bytes) gets
+    its row back; the same Message-ID with other bytes (another route added its trace
+    headers) is kept as a duplicate of the first and never processed into a ticket. If
+    a concurrent receiver inserts one of the keys first, the batch falls back to one
+    row at a time, where the unique constraint decides.
+    """
+    if not batch:
+        return []
+    wanted = {s.key for s in batch} | {f"{s.key}#{s.sha256}" for s in batch}
+    known: dict[tuple[int | None, str], InboundEmail] = {
+        (row.inbox_id, row.dedupe_key): row for row in InboundEmail.objects.filter(dedupe_key__in=wanted)
+    }
+    results: list[Received] = []
+    firsts: list[InboundEmail] = []
+    duplicates: list[tuple[InboundEmail, InboundEmail]] = []
+    for stored in batch:
+        slot = _slot(stored.inbox, stored.key)
+        existing = known.get(slot)
+        if existing is None:
+            row = InboundEmail(**_fields(stored), dedupe_key=stored.key)
+            known[slot] = row
+            firsts.append(row)
+            results.append(Received(row, created=True))
+            continue
+        if existing.raw_sha256 == stored.sha256:
+            results.append(Received(existing, created=False))  # a re-delivery
+            continue
+        dup_slot = _slot(stored.inbox, f"{stored.key}#{stored.sha256}")
+        again = known.get(dup_slot)
+        if again is not None:
+            results.append(Received(again, created=False))
+            continue
+        row = InboundEmail(
+            **_fields(stored),
+            dedupe_key=dup_slot[1],
+            outcome=Outcome.DUPLICATE,
+            processed_at=clock.now(),
+        )
+        known[dup_slot] = row
+        duplicates.append((row, existing))
+        results.append(Received(row, created=True))
+    try:
+        with transaction.atomic():
+            InboundEmail.objects.bulk_create(firsts)
+    except IntegrityError:  # a concurrent receiver won a key: decide one by one
+        return [_record_one(stored, enqueue=enqueue) for stored in batch]
+    for row, first in duplicates:
+        row.duplicate_of = first
+        row.ticket_id = first.ticket_id
+    InboundEmail.objects.bulk_create([row for row, _first in duplicates])
+    if enqueue and firsts:
+        ids = [row.pk for row in firsts]
+        transaction.on_commit(lambda: enqueue_processing(ids))
+    return results
+
+
+def _record_one(stored: Stored, *, enqueue: bool) -> Received:
+    key = stored.key
+    fields = _fields(stored)
+    inbox = stored.inbox
     try:
         # The usual case is a new message: insert, and let the unique constraint find duplicates.
         with transaction.atomic():
@@ -142,11 +239,9 @@ def _record(
         existing = _existing(inbox, key)
         if existing is None:
             raise
-        if existing.raw_sha256 == sha256:
+        if existing.raw_sha256 == stored.sha256:
             return Received(existing, created=False)  # a re-delivery (or a concurrent receiver won)
-        # Same Message-ID, different bytes (another route added its trace headers):
-        # keep it, as a duplicate of the first, and never process it into a ticket.
-        dup_key = f"{key}#{sha256}"
+        dup_key = f"{key}#{stored.sha256}"
         again = _existing(inbox, dup_key)
         if again is not None:
             return Received(again, created=False)
@@ -161,7 +256,7 @@ def _record(
         return Received(row, created=True)
     if enqueue:
         row_id = row.pk
-        transaction.on_commit(lambda: enqueue_processing(row_id))
+        transaction.on_commit(lambda: enqueue_processing([row_id]))
     return Received(row, created=True)
 
 
@@ -171,10 +266,11 @@ def _existing(inbox: Inbox | None, key: str) -> InboundEmail | None:
     return qs.order_by().first()
 
 
-def enqueue_processing(inbound_id: int) -> None:
-    from atiende.channels.tasks import process_inbound_email
+def enqueue_processing(inbound_ids: list[int]) -> None:
+    """One task for the messages of one receiving transaction (a batch is processed together)."""
+    from atiende.channels.tasks import process_inbound_emails
 
     try:
-        process_inbound_email.enqueue(inbound_id)
-    except Exception:  # the task backend is down: the sweeper processes it later
-        logger.exception("could not enqueue processing of inbound email %s; the sweeper will", inbound_id)
+        process_inbound_emails.enqueue(inbound_ids)
+    except Exception:  # the task backend is down: the sweeper processes them later
+        logger.exception("could not enqueue processing of inbound email %s; the sweeper will", inbound_ids)

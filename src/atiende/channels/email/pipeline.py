@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO
@@ -368,11 +369,39 @@ def process(inbound_id: int, *, replay: bool = False, allow_non_participant: boo
     ``replay`` runs a quarantined message again; ``allow_non_participant`` lets a held
     reply from a non-participant join the ticket it matched (an administrator's call).
     """
+    done = process_many([inbound_id], replay=replay, allow_non_participant=allow_non_participant)
+    if not done:
+        raise InboundEmail.DoesNotExist(f"no inbound email {inbound_id}")
+    return done[0]
+
+
+def process_many(
+    inbound_ids: Sequence[int], *, replay: bool = False, allow_non_participant: bool = False
+) -> list[InboundEmail]:
+    """Process stored messages in one transaction, each in its own savepoint.
+
+    The rows are locked with one query and the events of the whole batch are delivered
+    by one task after the commit. A message that fails is quarantined alone (its
+    savepoint is rolled back); a database that is down rolls the whole batch back and
+    its rows stay pending for the sweeper. Returns the rows in the order asked (ids
+    that do not exist are left out).
+    """
+    ids = list(dict.fromkeys(inbound_ids))
+    with transaction.atomic():
+        locked = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").filter(pk__in=ids)
+        rows = {row.pk: row for row in locked}
+        return [
+            _process_row(rows[pk], replay=replay, allow_non_participant=allow_non_participant)
+            for pk in ids
+            if pk in rows
+        ]
+
+
+def _process_row(inbound: InboundEmail, *, replay: bool, allow_non_participant: bool) -> InboundEmail:
+    if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
+        return inbound
     try:
         with transaction.atomic():
-            inbound = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").get(pk=inbound_id)
-            if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
-                return inbound
             reset(inbound)
             if inbound.inbox is None:
                 raise Quarantine(QuarantineReason.NO_INBOX, "no inbox for any recipient, and no default inbox")
@@ -397,11 +426,11 @@ def process(inbound_id: int, *, replay: bool = False, allow_non_participant: boo
     except TEMPORARY_ERRORS:
         raise
     except Quarantine as stop:
-        return quarantine(inbound_id, stop.code, stop.detail, ticket=stop.ticket)
+        return quarantine(inbound.pk, stop.code, stop.detail, ticket=stop.ticket)
     except Exception as exc:
-        logger.exception("inbound email %s could not be processed", inbound_id)
+        logger.exception("inbound email %s could not be processed", inbound.pk)
         detail = f"{exc.__class__.__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-3:])
-        return quarantine(inbound_id, QuarantineReason.PROCESSING_ERROR, detail)
+        return quarantine(inbound.pk, QuarantineReason.PROCESSING_ERROR, detail)
 
 
 def reset(inbound: InboundEmail) -> None:

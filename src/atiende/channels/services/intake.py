@@ -15,7 +15,7 @@ from atiende.accounts import audit
 from atiende.accounts.models import User
 from atiende.channels.choices import Outcome, Source
 from atiende.channels.email import pipeline
-from atiende.channels.email.intake import Received, receive
+from atiende.channels.email.intake import Received, Stored, receive, record, store
 from atiende.channels.models import InboundEmail, Inbox
 
 MBOX_SEPARATOR = b"From "
@@ -168,21 +168,49 @@ def _result(label: str, inbound: InboundEmail, outcome: str | None = None) -> In
     )
 
 
+INGEST_BATCH = 100
+
+
 def ingest_one(label: str, handle: IO[bytes], *, inbox: Inbox | None) -> IngestResult:
-    received = receive(source=Source.FILE, raw=handle, inbox=inbox, source_ref=label[:500], enqueue=False)
-    inbound = received.inbound
-    if inbound.outcome == Outcome.PENDING:
-        inbound = pipeline.process(inbound.pk)
-        return _result(label, inbound)
-    if not received.created or inbound.outcome == Outcome.DUPLICATE:
-        return _result(label, inbound, Outcome.DUPLICATE)
-    return _result(label, inbound)
+    return ingest_batch([(label, store(source=Source.FILE, raw=handle, inbox=inbox, source_ref=label[:500]))])[0]
 
 
-def ingest_paths(paths: Iterable[str], *, inbox: Inbox | None = None) -> Iterator[IngestResult]:
-    """Import messages (migrations, replays of exported mail); one result per message."""
+def ingest_batch(batch: Sequence[tuple[str, Stored]]) -> list[IngestResult]:
+    """Record stored messages in one transaction, then process the new ones in another."""
+    received = record([stored for _label, stored in batch], enqueue=False)
+    # Pending rows include re-deliveries of messages a killed worker never processed.
+    pending = [r.inbound.pk for r in received if r.inbound.outcome == Outcome.PENDING]
+    processed = {row.pk: row for row in pipeline.process_many(pending)}
+    results = []
+    for (label, _stored), got in zip(batch, received, strict=True):
+        inbound = processed.pop(got.inbound.pk, None)  # the first of the batch to bring it reports it
+        if inbound is not None:
+            results.append(_result(label, inbound))
+        elif not got.created or got.inbound.outcome == Outcome.DUPLICATE:
+            results.append(_result(label, got.inbound, Outcome.DUPLICATE))
+        else:
+            results.append(_result(label, got.inbound))
+    return results
+
+
+def ingest_paths(
+    paths: Iterable[str], *, inbox: Inbox | None = None, batch_size: int = INGEST_BATCH
+) -> Iterator[IngestResult]:
+    """Import messages (migrations, replays of exported mail); one result per message.
+
+    Messages go through in batches: each raw file is written (and flushed to disk) as it
+    is read, then a batch is recorded in one transaction and processed in another (a
+    savepoint per message), so a large import pays a commit per batch, not per message.
+    A result is printed only after its batch committed.
+    """
+    batch: list[tuple[str, Stored]] = []
     for label, handle in iter_messages(paths):
-        yield ingest_one(label, handle, inbox=inbox)
+        batch.append((label, store(source=Source.FILE, raw=handle, inbox=inbox, source_ref=label[:500])))
+        if len(batch) >= batch_size:
+            yield from ingest_batch(batch)
+            batch = []
+    if batch:
+        yield from ingest_batch(batch)
 
 
 def replay_quarantined(*, ids: Sequence[int] = (), accept: bool = False) -> Iterator[IngestResult]:

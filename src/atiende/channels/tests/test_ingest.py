@@ -122,9 +122,10 @@ def test_kill_9_mid_batch_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     total = make_batch(batch, conversations, replies)
     env = child_env(tmp_path)
     rng = random.Random(4)
-    for after in (5, 25):  # kill twice, at different points of the batch
+    for after in (5, 25):  # kill twice, at different points of the import
+        # Batches of 4: the kill lands inside a batch's transactions, not between files.
         proc = subprocess.Popen(
-            atiende("ingest-eml", str(batch), "--inbox", "soporte@desk.example"),
+            atiende("ingest-eml", str(batch), "--inbox", "soporte@desk.example", "--batch-size", "4"),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=env,

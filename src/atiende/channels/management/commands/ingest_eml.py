@@ -7,6 +7,9 @@ Prints one JSON line per message::
 ``outcome`` is created, appended, bounce, loop_suppressed, quarantined or duplicate
 (already imported: safe to run the same import again, for instance after it was
 interrupted). ``--replay`` runs quarantined messages again (all, or the ids given).
+
+Messages are recorded and processed in batches of ``--batch-size`` (one transaction
+each, a savepoint per message); a batch's lines are printed once it has committed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError
 
 from atiende.channels.models import Inbox
-from atiende.channels.services.intake import IngestResult, ingest_paths, replay_quarantined
+from atiende.channels.services.intake import INGEST_BATCH, IngestResult, ingest_paths, replay_quarantined
 
 
 class Command(BaseCommand):
@@ -29,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--inbox", help="address (or id) of the inbox to import into; default: from the recipients")
         parser.add_argument(
             "--replay", nargs="*", type=int, metavar="ID", help="replay quarantined email (all, or these ids)"
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=INGEST_BATCH,
+            help=f"messages per transaction (default {INGEST_BATCH})",
         )
         parser.add_argument(
             "--accept", action="store_true", help="with --replay: let held non-participant replies join their ticket"
@@ -59,7 +68,9 @@ class Command(BaseCommand):
                     self._emit(result)
                 return
             inbox = self._inbox(options.get("inbox"))
-            for result in ingest_paths(paths, inbox=inbox):
+            if options["batch_size"] < 1:
+                raise CommandError("--batch-size must be at least 1")
+            for result in ingest_paths(paths, inbox=inbox, batch_size=options["batch_size"]):
                 self._emit(result)
         except (OperationalError, InterfaceError) as exc:
             failures += 1

@@ -1,0 +1,161 @@
+"""Batched intake: a batch is recorded in one transaction and processed in another.
+
+Dedupe works inside a batch as across batches, a message that fails is quarantined
+alone, a database error rolls the whole batch back with its rows still pending, and the
+work per batch does not grow with a query per message where one query serves them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+
+from atiende.channels.choices import Outcome, QuarantineReason
+from atiende.channels.email import pipeline
+from atiende.channels.email.intake import record, store
+from atiende.channels.models import InboundEmail
+from atiende.channels.services.intake import ingest_paths
+from atiende.channels.tests.factories import build_email, make_inbox
+from atiende.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def inbox() -> Any:
+    return make_inbox(address="soporte@desk.example", name="Soporte")
+
+
+def _stored(raw: bytes, inbox: Any) -> Any:
+    return store(source="file", raw=raw, inbox=inbox)
+
+
+def test_a_batch_dedupes_within_itself_and_against_earlier_rows(inbox: Any) -> None:
+    earlier = record([_stored(build_email(message_id="<old@cliente.example>"), inbox)], enqueue=False)[0]
+    raw = build_email(message_id="<batch-1@cliente.example>")
+    rerouted = b"Received: from relay.example by mx.desk.example; Mon, 1 Jan 2024 00:00:00 +0000\r\n" + raw
+    batch = [
+        _stored(raw, inbox),
+        _stored(raw, inbox),  # the same bytes twice: one row
+        _stored(rerouted, inbox),  # same Message-ID, other bytes: a duplicate of the first
+        _stored(build_email(message_id="<old@cliente.example>", body="Otra ruta."), inbox),  # received before
+        _stored(build_email(message_id="<batch-2@cliente.example>"), inbox),
+    ]
+    got = record(batch, enqueue=False)
+    assert [r.created for r in got] == [True, False, True, True, True]
+    first, again, dup, old, other = (r.inbound for r in got)
+    assert again.pk == first.pk and first.outcome == Outcome.PENDING
+    assert dup.outcome == Outcome.DUPLICATE and dup.duplicate_of_id == first.pk
+    assert old.outcome == Outcome.DUPLICATE and old.duplicate_of_id == earlier.inbound.pk
+    assert other.outcome == Outcome.PENDING
+    assert InboundEmail.objects.count() == 5
+    # The same batch again is a re-delivery of every message: nothing new.
+    assert [r.created for r in record(batch, enqueue=False)] == [False] * 5
+    assert InboundEmail.objects.count() == 5
+
+
+def test_recording_a_batch_costs_the_same_few_queries_whatever_its_size(inbox: Any) -> None:
+    def cost(n: int, tag: str) -> int:
+        batch = [_stored(build_email(message_id=f"<{tag}-{i}@cliente.example>"), inbox) for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            record(batch, enqueue=False)
+        return len(queries)
+
+    assert cost(2, "small") == cost(20, "large")
+
+
+def test_a_concurrent_receiver_winning_a_key_falls_back_to_one_by_one(inbox: Any) -> None:
+    raw = build_email(message_id="<race@cliente.example>")
+    batch = [_stored(raw, inbox), _stored(build_email(message_id="<race-2@cliente.example>"), inbox)]
+    real_filter = InboundEmail.objects.filter
+
+    def blind(*args: Any, **kwargs: Any) -> Any:
+        if "dedupe_key__in" in kwargs:  # the lookup ran before the other receiver committed
+            return real_filter(pk__in=[])
+        return real_filter(*args, **kwargs)
+
+    winner = record([_stored(raw, inbox)], enqueue=False)[0].inbound
+    with mock.patch.object(InboundEmail.objects, "filter", side_effect=blind):
+        got = record(batch, enqueue=False)
+    assert got[0].inbound.pk == winner.pk and not got[0].created
+    assert got[1].created and got[1].inbound.outcome == Outcome.PENDING
+    assert InboundEmail.objects.count() == 2
+
+
+def test_a_failing_message_is_quarantined_alone_and_the_rest_of_the_batch_lands(inbox: Any) -> None:
+    rows = [
+        r.inbound
+        for r in record(
+            [_stored(build_email(message_id=f"<q-{i}@cliente.example>", subject=f"Caso {i}"), inbox) for i in range(3)],
+            enqueue=False,
+        )
+    ]
+    real = pipeline.deliver
+
+    def fail_second(run: Any, *args: Any, **kwargs: Any) -> Any:
+        if run.inbound.pk == rows[1].pk:
+            raise RuntimeError("boom in the middle of the batch")
+        return real(run, *args, **kwargs)
+
+    with mock.patch.object(pipeline, "deliver", side_effect=fail_second):
+        done = pipeline.process_many([r.pk for r in rows])
+    assert [r.pk for r in done] == [r.pk for r in rows]
+    assert [r.outcome for r in done] == [Outcome.CREATED, Outcome.QUARANTINED, Outcome.CREATED]
+    assert done[1].reason_code == QuarantineReason.PROCESSING_ERROR and "boom" in done[1].reason
+    assert done[1].ticket is None
+    assert Ticket.objects.count() == 2  # nothing of the failed message's work survived
+
+
+def test_a_database_error_rolls_the_whole_batch_back_and_leaves_it_pending(inbox: Any) -> None:
+    rows = [
+        r.inbound
+        for r in record(
+            [_stored(build_email(message_id=f"<db-{i}@cliente.example>"), inbox) for i in range(3)], enqueue=False
+        )
+    ]
+    real = pipeline.deliver
+
+    def database_down(run: Any, *args: Any, **kwargs: Any) -> Any:
+        if run.inbound.pk == rows[2].pk:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(run, *args, **kwargs)
+
+    with mock.patch.object(pipeline, "deliver", side_effect=database_down), pytest.raises(OperationalError):
+        pipeline.process_many([r.pk for r in rows])
+    assert set(InboundEmail.objects.values_list("outcome", flat=True)) == {Outcome.PENDING}
+    assert not Ticket.objects.exists()
+    done = pipeline.process_many([r.pk for r in rows])  # the sweeper, later
+    assert [r.outcome for r in done] == [Outcome.CREATED] * 3
+
+
+def test_ingest_paths_reports_every_file_in_order_across_batches(tmp_path: Path, inbox: Any) -> None:
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    root = "<hilo-0@cliente.example>"
+    (folder / "0.eml").write_bytes(build_email(message_id=root, subject="Caso"))
+    for i in range(1, 5):  # replies in later batches and in the same batch as their root
+        (folder / f"{i}.eml").write_bytes(
+            build_email(message_id=f"<hilo-{i}@cliente.example>", subject="Re: Caso", in_reply_to=root)
+        )
+    (folder / "5.eml").write_bytes((folder / "0.eml").read_bytes())  # the root again
+    results = list(ingest_paths([str(folder)], inbox=inbox, batch_size=2))
+    assert [Path(r.file).name for r in results] == [f"{i}.eml" for i in range(6)]
+    assert [r.outcome for r in results] == ["created", "appended", "appended", "appended", "appended", "duplicate"]
+    assert len({r.ticket for r in results}) == 1
+    # Running the same import again changes nothing.
+    again = list(ingest_paths([str(folder)], inbox=inbox, batch_size=4))
+    assert [r.outcome for r in again] == ["duplicate"] * 6
+
+
+def test_a_message_and_its_copy_in_one_batch_report_once(tmp_path: Path, inbox: Any) -> None:
+    raw = build_email(message_id="<twice@cliente.example>")
+    (tmp_path / "a.eml").write_bytes(raw)
+    (tmp_path / "b.eml").write_bytes(raw)
+    results = list(ingest_paths([str(tmp_path)], inbox=inbox))
+    assert [r.outcome for r in results] == ["created", "duplicate"]
+    assert results[0].inbound == results[1].inbound
