@@ -1,6 +1,7 @@
 """Steps 2 to 8 of the intake, run on a message that :mod:`.intake` already stored.
 
-One transaction per message, the steps in this order, each a small function:
+Messages are processed in batches (:func:`process_many`): one transaction, a savepoint
+per message, the steps in this order, each a small function:
 
 1. ``load``      — the stored raw file, parsed and streamed (:mod:`.parse`); oversize
                    mail is read for its headers only and says so;
@@ -11,11 +12,13 @@ One transaction per message, the steps in this order, each a small function:
                    attachments stored by digest, inline images resolved (HTML is
                    sanitized by the tickets service);
 6. ``display``   — quoted history and signature split off for display;
-7. ``finish``    — outcome recorded, auto-acknowledgement queued, events emitted.
+7. ``finish``    — outcome recorded, auto-acknowledgement queued; the channel's events
+                   (``email.received``, ``email.bounced``) are written for the whole
+                   batch with one insert.
 
-Anything that raises rolls the transaction back and the message is quarantined with
-the reason (and stays replayable); a database that is down is *not* a reason to
-quarantine — the row stays pending and is processed again later.
+Anything that raises rolls the message's savepoint back and the message is quarantined
+with the reason (and stays replayable); a database that is down is *not* a reason to
+quarantine — the batch rolls back, its rows stay pending and are processed again later.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -49,7 +53,7 @@ from atiende.channels.events import EmailBounced, EmailQuarantined, EmailReceive
 from atiende.channels.models import InboundEmail, Inbox
 from atiende.contacts.models import Contact
 from atiende.core import clock
-from atiende.core.events import emit
+from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Message, Ticket
@@ -80,6 +84,8 @@ class _Run:
     oversize: bool = False
     allow_non_participant: bool = False
     notes: list[str] = field(default_factory=list)
+    # The channel's own events, recorded with the batch's once the message's savepoint succeeded.
+    events: list[tuple[Event, Model]] = field(default_factory=list)
 
 
 def own_addresses_key() -> str:
@@ -292,15 +298,17 @@ def _bounce(run: _Run) -> None:
     if result.ticket is not None:
         inbound.thread_reason = ThreadReason.BOUNCE_ORIGINAL
         inbound.thread_detail = result.detail[:500]
-    emit(
-        EmailBounced(
-            inbound_id=inbound.pk,
-            ticket_id=result.ticket.pk if result.ticket else None,
-            outbound_id=result.outbound.pk if result.outbound else None,
-            recipients=result.suppressed,
-            permanent=run.verdict.permanent,
-        ),
-        subject=result.ticket or inbound,
+    run.events.append(
+        (
+            EmailBounced(
+                inbound_id=inbound.pk,
+                ticket_id=result.ticket.pk if result.ticket else None,
+                outbound_id=result.outbound.pk if result.outbound else None,
+                recipients=result.suppressed,
+                permanent=run.verdict.permanent,
+            ),
+            result.ticket or inbound,
+        )
     )
 
 
@@ -344,19 +352,22 @@ def run_steps(run: _Run) -> None:
         autoack.queue(inbox=run.inbox, ticket=message.ticket, contact=sender, parsed=run.parsed)
 
 
-def finish(inbound: InboundEmail) -> None:
+def finish(run: _Run) -> None:
+    inbound = run.inbound
     inbound.processed_at = clock.now()
     inbound.save()
-    emit(
-        EmailReceived(
-            inbound_id=inbound.pk,
-            inbox_id=inbound.inbox_id,
-            outcome=inbound.outcome,
-            kind=inbound.kind,
-            ticket_id=inbound.ticket_id,
-            message_id=inbound.ticket_message_id,
-        ),
-        subject=inbound.ticket or inbound,
+    run.events.append(
+        (
+            EmailReceived(
+                inbound_id=inbound.pk,
+                inbox_id=inbound.inbox_id,
+                outcome=inbound.outcome,
+                kind=inbound.kind,
+                ticket_id=inbound.ticket_id,
+                message_id=inbound.ticket_message_id,
+            ),
+            inbound.ticket or inbound,
+        )
     )
 
 
@@ -390,14 +401,20 @@ def process_many(
     with transaction.atomic():
         locked = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").filter(pk__in=ids)
         rows = {row.pk: row for row in locked}
-        return [
-            _process_row(rows[pk], replay=replay, allow_non_participant=allow_non_participant)
+        events: list[tuple[Event, Model]] = []
+        done = [
+            _process_row(rows[pk], events, replay=replay, allow_non_participant=allow_non_participant)
             for pk in ids
             if pk in rows
         ]
+        emit_many(events)
+        return done
 
 
-def _process_row(inbound: InboundEmail, *, replay: bool, allow_non_participant: bool) -> InboundEmail:
+def _process_row(
+    inbound: InboundEmail, events: list[tuple[Event, Model]], *, replay: bool, allow_non_participant: bool
+) -> InboundEmail:
+    """One message in its own savepoint; its channel events join ``events`` when it succeeds."""
     if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
         return inbound
     try:
@@ -421,8 +438,9 @@ def _process_row(inbound: InboundEmail, *, replay: bool, allow_non_participant: 
                 run_steps(run)
             finally:
                 parsed.close()
-            finish(inbound)
-            return inbound
+            finish(run)
+        events.extend(run.events)
+        return inbound
     except TEMPORARY_ERRORS:
         raise
     except Quarantine as stop:

@@ -89,6 +89,26 @@ def test_a_rolled_back_savepoint_does_not_lose_the_batch(
     assert set(OutboxEvent.objects.values_list("payload__text", flat=True)) == {"kept 1", "kept 2"}
 
 
+@pytest.mark.django_db
+def test_emit_many_writes_every_event_with_one_insert_into_the_same_batch(
+    django_capture_on_commit_callbacks: Any, dummy_tasks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            first = emit(PingEvent(text="single"))
+            with CaptureQueriesContext(connection) as queries:
+                rows = events.emit_many([(PingEvent(text=f"bulk {i}"), None) for i in range(4)])
+            assert len(queries) == 1
+    assert [r.payload["text"] for r in rows] == [f"bulk {i}" for i in range(4)]
+    assert first is not None
+    assert [r.args for r in dummy_tasks.results] == [[[str(first.pk), *(str(r.pk) for r in rows)]]]
+    assert OutboxEvent.objects.count() == 5
+    assert events.emit_many([]) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rollback_emits_nothing_and_commit_delivers_to_subscriber(subscriber: Any) -> None:
     """Real transactions: the on_commit hook and the (immediate) task backend run for real."""
