@@ -148,7 +148,7 @@ def emit_many(events: Sequence[tuple[Event, models.Model | None]]) -> list[Outbo
     rows = [row for event, subject in events if (row := _row(event, subject=subject)) is not None]
     if not rows:
         return []
-    OutboxEvent.objects.bulk_create(rows)
+    OutboxEvent.objects.bulk_create(rows, batch_size=1000)
     for row in rows:
         _schedule_delivery(str(row.pk))
     return rows
