@@ -1,11 +1,12 @@
 """IMAP polling with imap-tools: fetch, store, *then* mark read or move.
 
 Per inbox, one fetcher at a time (a lease row in :class:`MailboxState`). Each message is
-fetched with ``BODY.PEEK[]`` (the server does not mark it read), stored by
-:func:`.intake.receive` — which returns after the database commit — and only then
-flagged ``\\Seen`` or moved to the archive folder. A crash between the two leaves the
-message unread on the server; the next poll fetches it again and dedupe returns the
-stored row, so it is neither lost nor doubled.
+fetched with ``BODY.PEEK[]`` (the server does not mark it read) and its raw bytes stored
+(:func:`.intake.store`); every ``RECORD_BATCH`` messages the rows are recorded in one
+transaction (:func:`.intake.record`, which also queues one processing task for them) and
+only after that commit are the messages flagged ``\\Seen`` or moved to the archive
+folder. A crash between the two leaves the message unread on the server; the next poll
+fetches it again and dedupe returns the stored row, so it is neither lost nor doubled.
 
 The watchdog (:func:`watchdog`) marks an inbox stalled when no fetch has succeeded for
 ``ATIENDE_IMAP_STALL_SECONDS`` or one has hung that long; :func:`health` reports it.
@@ -29,7 +30,7 @@ from imap_tools.mailbox import BaseMailBox
 from atiende.channels import conf
 from atiende.channels.choices import MailboxHealth, Security, Source
 from atiende.channels.email.hosts import check_host
-from atiende.channels.email.intake import receive
+from atiende.channels.email.intake import Stored, record, store
 from atiende.channels.events import MailboxStalled
 from atiende.channels.models import Inbox, MailboxState
 from atiende.core import clock
@@ -38,6 +39,7 @@ from atiende.core.events import emit
 logger = logging.getLogger(__name__)
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+RECORD_BATCH = 50
 
 
 @dataclass
@@ -144,15 +146,20 @@ def poll_inbox(inbox: Inbox, *, holder: str | None = None, limit: int | None = N
                 mailbox.folder.create(inbox.imap_archive_folder)
             criteria = "ALL" if inbox.imap_archive_folder else "UNSEEN"
             uids = mailbox.uids(criteria)[:limit]
-            for uid in uids:
-                raw = fetch_raw(mailbox, uid)
-                if raw is None:
-                    continue
-                received = receive(source=Source.IMAP, raw=raw, inbox=inbox, source_ref=f"{folder}:{uid}")
-                acknowledge(mailbox, inbox, uid)  # only now: the message is committed
-                result.fetched += 1
-                result.new += int(received.created)
-                _renew(inbox, holder, 1)
+            for start in range(0, len(uids), RECORD_BATCH):
+                fetched: list[tuple[str, Stored]] = []
+                for uid in uids[start : start + RECORD_BATCH]:
+                    raw = fetch_raw(mailbox, uid)
+                    if raw is not None:
+                        fetched.append(
+                            (uid, store(source=Source.IMAP, raw=raw, inbox=inbox, source_ref=f"{folder}:{uid}"))
+                        )
+                received = record([stored for _uid, stored in fetched])
+                for uid, _stored in fetched:
+                    acknowledge(mailbox, inbox, uid)  # only now: the batch is committed
+                result.fetched += len(fetched)
+                result.new += sum(r.created for r in received)
+                _renew(inbox, holder, len(fetched))
     except Exception as exc:
         error = f"{exc.__class__.__name__}: {exc}"
         result.error = error

@@ -143,7 +143,7 @@ def test_nothing_is_flagged_before_the_commit_and_a_refetch_duplicates_nothing(i
     imap.append(build_email(message_id="<crash-0001@cliente.example>"))
 
     # The database fails while storing: the message stays unread on the server.
-    with mock.patch("atiende.channels.email.imap.receive", side_effect=RuntimeError("database is down")):
+    with mock.patch("atiende.channels.email.imap.record", side_effect=RuntimeError("database is down")):
         result = imap_poll(inbox)
     assert "database is down" in result.error
     assert imap.flags() == [()]
@@ -162,6 +162,27 @@ def test_nothing_is_flagged_before_the_commit_and_a_refetch_duplicates_nothing(i
     assert imap.flags() == [("\\Seen",)]
     assert InboundEmail.objects.count() == 1
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_records_in_batches_and_flags_each_batch_after_its_commit(imap: Dovecot, settings: Any) -> None:
+    inbox = imap_inbox(imap, settings, autoack_enabled=False)
+    for i in range(5):
+        imap.append(build_email(message_id=f"<lote-{i}@cliente.example>", subject=f"Caso {i}"))
+    real_record = imap_driver.record
+    seen_at_commit: list[list[tuple[str, ...]]] = []
+
+    def record(batch: Any, **kwargs: Any) -> Any:
+        seen_at_commit.append(imap.flags())  # nothing of this batch is flagged yet
+        return real_record(batch, **kwargs)
+
+    with mock.patch.object(imap_driver, "RECORD_BATCH", 2), mock.patch.object(imap_driver, "record", record):
+        result = imap_poll(inbox)
+    assert (result.fetched, result.new, result.error) == (5, 5, "")
+    assert [sum(1 for f in flags if f) for flags in seen_at_commit] == [0, 2, 4]  # batches of 2, 2, 1
+    assert imap.flags() == [("\\Seen",)] * 5
+    assert sorted(InboundEmail.objects.values_list("outcome", flat=True)) == [Outcome.CREATED] * 5
+    assert Ticket.objects.count() == 5
 
 
 @pytest.mark.django_db(transaction=True)
