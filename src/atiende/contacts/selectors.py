@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 
 from atiende.accounts.models import User
@@ -19,16 +21,33 @@ def contacts_visible_to(viewer: User) -> QuerySet[Contact]:
     return qs.filter(user=viewer)
 
 
-def find_by_identity(kind: str, value: str) -> Contact | None:
-    identity = ContactIdentity.objects.select_related("contact").filter(kind=kind, value=normalize(kind, value)).first()
-    if identity is None:
-        return None
-    contact = identity.contact
+def _surviving(contact: Contact) -> Contact:
+    """The contact a merged one was folded into (following the chain), else itself."""
     seen = {contact.pk}
     while contact.merged_into_id is not None and contact.merged_into_id not in seen:
         contact = Contact.objects.get(pk=contact.merged_into_id)
         seen.add(contact.pk)
     return contact
+
+
+def find_by_identity(kind: str, value: str) -> Contact | None:
+    identity = ContactIdentity.objects.select_related("contact").filter(kind=kind, value=normalize(kind, value)).first()
+    if identity is None:
+        return None
+    return _surviving(identity.contact)
+
+
+def find_by_identities(kind: str, values: Iterable[str]) -> dict[str, Contact]:
+    """The contacts owning ``(kind, value)`` identities, by normalized value; unknown values are left out.
+
+    One query for all the values (email intake looks up every CC address at once);
+    merged contacts are followed to the surviving one like :func:`find_by_identity` does.
+    """
+    normalized = {normalize(kind, value) for value in values}
+    if not normalized:
+        return {}
+    identities = ContactIdentity.objects.select_related("contact").filter(kind=kind, value__in=normalized)
+    return {identity.value: _surviving(identity.contact) for identity in identities}
 
 
 def contact_of_user(user: User) -> Contact | None:

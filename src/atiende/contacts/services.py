@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from atiende.accounts import audit
@@ -67,16 +68,40 @@ def create_contact(
                 {f"identities.{index}.value": _("Another contact already has %(value)s.") % {"value": norm}}
             )
         cleaned.append((kind, norm))
-    if organization is None:
-        for kind, value in cleaned:
-            if kind == IdentityKind.EMAIL:
-                organization = organization_for_email(value)
-                if organization is not None:
-                    break
     if time_zone:
         _check_time_zone(time_zone)
     if user is not None and Contact.objects.filter(user=user).exists():
         raise ValidationError({"user": _("This user already has a contact record.")})
+    return _insert_contact(
+        actor=actor,
+        name=name,
+        identities=cleaned,
+        organization=organization,
+        user=user,
+        language=language,
+        time_zone=time_zone,
+        notes=notes,
+    )
+
+
+def _insert_contact(
+    *,
+    actor: User | None,
+    name: str,
+    identities: list[tuple[str, str]],
+    organization: Organization | None = None,
+    user: User | None = None,
+    language: str = "",
+    time_zone: str = "",
+    notes: str = "",
+) -> Contact:
+    """Write a contact, its identities (normalized and checked by the caller), audit row and event."""
+    if organization is None:
+        for kind, value in identities:
+            if kind == IdentityKind.EMAIL:
+                organization = organization_for_email(value)
+                if organization is not None:
+                    break
     now = clock.now()
     contact = Contact.objects.create(
         name=name.strip(),
@@ -98,15 +123,20 @@ def create_contact(
                 is_primary=kind not in seen_kinds and not seen_kinds.add(kind),  # type: ignore[func-returns-value]
                 created_at=now,
             )
-            for kind, value in cleaned
+            for kind, value in identities
         ]
     )
-    audit.record(actor=actor, action="contact.created", obj=contact, after={**_state(contact), "identities": cleaned})
-    emit(ContactCreated(contact_id=contact.pk), subject=contact, actor=actor)
+    _announce(actor, contact, identities)
     return contact
 
 
-@transaction.atomic
+def _announce(actor: User | None, contact: Contact, identities: list[tuple[str, str]]) -> None:
+    audit.record(
+        actor=actor, action="contact.created", obj=contact, after={**_state(contact), "identities": identities}
+    )
+    emit(ContactCreated(contact_id=contact.pk), subject=contact, actor=actor)
+
+
 def get_or_create_contact(
     *, actor: User | None, kind: str, value: str, name: str = "", language: str = ""
 ) -> tuple[Contact, bool]:
@@ -114,7 +144,87 @@ def get_or_create_contact(
     existing = find_by_identity(kind, value)
     if existing is not None:
         return existing, False
-    return create_contact(actor=actor, name=name, identities=[(kind, value)], language=language), True
+    return create_contact_for_identity(actor=actor, kind=kind, value=value, name=name, language=language)
+
+
+def create_contact_for_identity(
+    *, actor: User | None, kind: str, value: str, name: str = "", language: str = ""
+) -> tuple[Contact, bool]:
+    """Create the contact of identity ``(kind, value)``, which the caller looked up and did not find.
+
+    No second look-up before the INSERT (intake creates a contact per new sender, and
+    every statement counts): the unique constraint on identities is the check. The
+    writes run in one savepoint, so when another worker created the identity meanwhile
+    only they roll back, and that worker's contact is returned instead (``False``).
+    """
+    norm = normalize(kind, value)
+    try:
+        with transaction.atomic():
+            return _insert_contact(actor=actor, name=name, identities=[(kind, norm)], language=language), True
+    except IntegrityError:
+        existing = find_by_identity(kind, norm)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def create_contacts_for_identities(
+    *, actor: User | None, kind: str, people: Sequence[tuple[str, str]], language: str = ""
+) -> dict[str, Contact]:
+    """Create the contacts of identities ``[(value, name), …]`` the caller looked up and did not find.
+
+    Returns them by normalized value. Intake meets several new people at once (the CCs
+    of a message): the contacts are one INSERT, their identities another, and each
+    organization domain is looked up once. When one of the identities was created
+    meanwhile by another worker, the batch rolls back (its own savepoint) and each
+    contact is created or found on its own, as :func:`create_contact_for_identity` does.
+    """
+    wanted: dict[str, str] = {}
+    for value, name in people:
+        wanted.setdefault(normalize(kind, value), name)
+    if len(wanted) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        try:
+            with transaction.atomic():
+                return _insert_contacts(actor=actor, kind=kind, wanted=wanted, language=language)
+        except IntegrityError:
+            pass
+    return {
+        value: create_contact_for_identity(actor=actor, kind=kind, value=value, name=name, language=language)[0]
+        for value, name in wanted.items()
+    }
+
+
+def _insert_contacts(*, actor: User | None, kind: str, wanted: dict[str, str], language: str) -> dict[str, Contact]:
+    """Write one contact per identity ``{value: name}`` (normalized, unknown), with audit rows and events."""
+    organizations: dict[str, Organization | None] = {}
+    if kind == IdentityKind.EMAIL:
+        for value in wanted:
+            domain = value.rsplit("@", 1)[-1]
+            if domain not in organizations:
+                organizations[domain] = organization_for_email(value)
+    now = clock.now()
+    contacts = Contact.objects.bulk_create(
+        [
+            Contact(
+                name=name.strip(),
+                organization=organizations.get(value.rsplit("@", 1)[-1]),
+                language=language,
+                created_at=now,
+                updated_at=now,
+            )
+            for value, name in wanted.items()
+        ]
+    )
+    created = dict(zip(wanted, contacts, strict=True))
+    ContactIdentity.objects.bulk_create(
+        [
+            ContactIdentity(contact=contact, kind=kind, value=value, is_primary=True, created_at=now)
+            for value, contact in created.items()
+        ]
+    )
+    for value, contact in created.items():
+        _announce(actor, contact, [(kind, value)])
+    return created
 
 
 @transaction.atomic

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
 from atiende.accounts.models import User
 from atiende.channels import conf
@@ -24,8 +23,8 @@ from atiende.channels.email.parse import Address, ParsedEmail
 from atiende.contacts.choices import IdentityKind
 from atiende.contacts.models import Contact
 from atiende.contacts.normalize import normalize
-from atiende.contacts.selectors import find_by_identity
-from atiende.contacts.services import get_or_create_contact
+from atiende.contacts.selectors import find_by_identities
+from atiende.contacts.services import create_contacts_for_identities, get_or_create_contact
 
 
 def usable(address: str) -> str:
@@ -37,21 +36,14 @@ def usable(address: str) -> str:
 
 
 def contact_for(address: Address, *, language: str = "") -> Contact | None:
+    """The contact of ``address``, created when unknown (and by another worker at the same time)."""
     email = usable(address.address)
     if not email:
         return None
-    existing = find_by_identity(IdentityKind.EMAIL, email)
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            contact, _created = get_or_create_contact(
-                actor=None, kind=IdentityKind.EMAIL, value=email, name=address.name[:200], language=language
-            )
-            return contact
-    except (IntegrityError, ValidationError):
-        # Created concurrently by another worker: it is there now.
-        return find_by_identity(IdentityKind.EMAIL, email)
+    contact, _created = get_or_create_contact(
+        actor=None, kind=IdentityKind.EMAIL, value=email, name=address.name[:200], language=language
+    )
+    return contact
 
 
 def sender_candidates(parsed: ParsedEmail, envelope_sender: str = "") -> list[Address]:
@@ -104,11 +96,16 @@ def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str]
         if u.is_agent
     }
     result = Copies()
+    people = [a for a in addresses if a.address not in agents]
+    known = find_by_identities(IdentityKind.EMAIL, [a.address for a in people])
+    unknown = [(a.address, a.name[:200]) for a in people if a.address not in known]
+    if unknown:
+        known.update(create_contacts_for_identities(actor=None, kind=IdentityKind.EMAIL, people=unknown))
     for address in addresses:
         if address.address in agents:
             result.agents.append(agents[address.address])
             continue
-        contact = contact_for(address)
-        if contact is not None and contact.pk != sender.pk and contact not in result.contacts:
+        contact = known[address.address]
+        if contact.pk != sender.pk and contact not in result.contacts:
             result.contacts.append(contact)
     return result
