@@ -14,16 +14,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from atiende.channels import conf
 from atiende.channels.choices import OutboundKind
-from atiende.channels.email.bounces import is_suppressed
-from atiende.channels.email.compose import create_outbound, email_of, subject_for
+from atiende.channels.email.compose import create_outbound, subject_for
 from atiende.channels.email.parse import ParsedEmail
-from atiende.channels.models import Inbox, OutboundEmail
-from atiende.contacts.models import Contact
+from atiende.channels.models import Inbox, OutboundEmail, Suppression
+from atiende.contacts.choices import IdentityKind
+from atiende.contacts.models import Contact, ContactIdentity
 from atiende.core import clock
 from atiende.tickets.models import Ticket
 
@@ -56,17 +58,43 @@ def templates(inbox: Inbox, language: str) -> tuple[str, str]:
         return subject or default_subject(), body or default_body()
 
 
-def over_limit(address: str) -> bool:
+def recipient(contact: Contact) -> tuple[str, bool]:
+    """The contact's address, and whether an acknowledgement may go there (not suppressed, under the limit).
+
+    One statement on every new ticket instead of three: the address is the row
+    :func:`~.compose.email_of` picks, its suppression and the acknowledgements sent to it
+    in the window are subqueries of that row.
+    """
     window = clock.now() - timedelta(seconds=conf.get("ATIENDE_EMAIL_AUTOACK_WINDOW"))
-    sent = OutboundEmail.objects.filter(kind=OutboundKind.AUTO_ACK, recipient=address, created_at__gte=window).count()
-    return sent >= conf.get("ATIENDE_EMAIL_AUTOACK_LIMIT")
+    address = Lower(OuterRef("value"))
+    sent = (
+        OutboundEmail.objects.filter(kind=OutboundKind.AUTO_ACK, recipient=address, created_at__gte=window)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        ContactIdentity.objects.filter(contact=contact, kind=IdentityKind.EMAIL)
+        .order_by("-is_primary", "id")
+        .annotate(
+            suppressed=Exists(Suppression.objects.filter(address=address)),
+            sent=Subquery(sent, output_field=IntegerField()),
+        )
+        .values_list("value", "suppressed", "sent")
+        .first()
+    )
+    if row is None:
+        return "", False
+    value, suppressed, count = row
+    return value.lower(), not suppressed and (count or 0) < conf.get("ATIENDE_EMAIL_AUTOACK_LIMIT")
 
 
 def queue(*, inbox: Inbox, ticket: Ticket, contact: Contact, parsed: ParsedEmail) -> OutboundEmail | None:
     if not inbox.autoack_enabled:
         return None
-    address = (email_of(contact) or "").lower()
-    if not address or is_suppressed(address) or over_limit(address):
+    address, allowed = recipient(contact)
+    if not address or not allowed:
         return None
     language = contact.language or inbox.language
     subject_template, body_template = templates(inbox, language)

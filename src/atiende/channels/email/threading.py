@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from atiende.channels.choices import Outcome, ThreadReason
 from atiende.channels.email import tokens
@@ -76,20 +76,30 @@ def _by_subject(parsed: ParsedEmail) -> ThreadMatch | None:
 
 
 def ticket_for_message_ids(ids: list[str], *, exclude_inbound: int | None = None) -> dict[str, Ticket]:
-    """Tickets of stored Message-IDs (ours and theirs), by Message-ID."""
+    """Tickets of stored Message-IDs (ours and theirs), by Message-ID.
+
+    Our outbound mail wins over received mail, which wins over ticket messages; the three
+    look-ups are one statement (a UNION ALL, each part ranked).
+    """
     if not ids:
         return {}
-    found: dict[str, Ticket] = {}
-    for mid, ticket_id in OutboundEmail.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
-        "message_id", "ticket_id"
-    ):
-        found.setdefault(mid, Ticket(pk=ticket_id))
+    outbound = OutboundEmail.objects.filter(message_id__in=ids, ticket__isnull=False)
     inbound = InboundEmail.objects.filter(message_id__in=ids, ticket__isnull=False, outcome__in=_THREADED)
     if exclude_inbound is not None:
         inbound = inbound.exclude(pk=exclude_inbound)
-    for mid, ticket_id in inbound.values_list("message_id", "ticket_id"):
-        found.setdefault(mid, Ticket(pk=ticket_id))
-    for mid, ticket_id in Message.objects.filter(external_id__in=ids).values_list("external_id", "ticket_id"):
+    messages = Message.objects.filter(external_id__in=ids)
+    rows = (
+        outbound.order_by()
+        .annotate(rank=Value(0))
+        .values_list("rank", "message_id", "ticket_id")
+        .union(
+            inbound.order_by().annotate(rank=Value(1)).values_list("rank", "message_id", "ticket_id"),
+            messages.order_by().annotate(rank=Value(2)).values_list("rank", "external_id", "ticket_id"),
+            all=True,
+        )
+    )
+    found: dict[str, Ticket] = {}
+    for _rank, mid, ticket_id in sorted(rows, key=lambda row: row[0]):
         found.setdefault(mid, Ticket(pk=ticket_id))
     return found
 
@@ -116,7 +126,7 @@ def _by_thread_index(parsed: ParsedEmail, exclude_inbound: int | None) -> Thread
     qs = InboundEmail.objects.filter(thread_index=parsed.thread_index, ticket__isnull=False, outcome__in=_THREADED)
     if exclude_inbound is not None:
         qs = qs.exclude(pk=exclude_inbound)
-    row = qs.order_by("-received_at").first()
+    row = qs.select_related("ticket").order_by("-received_at").first()
     ticket = _live(row.ticket) if row is not None else None
     if ticket is None:
         return None
