@@ -11,7 +11,7 @@ from atiende.tickets.services.catalog import (
     update_category,
     update_custom_field,
 )
-from atiende.tickets.services.create import create_ticket
+from atiende.tickets.services.create import create_ticket, create_ticket_with_message
 from atiende.tickets.services.links import link_tickets, unlink_tickets
 from atiende.tickets.services.merge import merge_tickets, split_ticket
 from atiende.tickets.services.messages import add_message
@@ -22,6 +22,7 @@ __all__ = [
     "create_category",
     "create_custom_field",
     "create_ticket",
+    "create_ticket_with_message",
     "get_or_create_tags",
     "link_tickets",
     "merge_tickets",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any, ParamSpec
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,10 +22,11 @@ from atiende.tickets.choices import PRIORITY_BY_NAME, PRIORITY_NAMES, Channel, M
 from atiende.tickets.events import MessageAdded, TicketCreated
 from atiende.tickets.models import Category, Message, Ticket
 from atiende.tickets.services.attachments import store_attachment
-from atiende.tickets.services.catalog import get_or_create_tags
+from atiende.tickets.services.catalog import get_or_create_tags, normalize_tag
 from atiende.tickets.services.common import append_search_text, clean_subject, snapshot
 
 Upload = tuple[IO[bytes], str, str]  # (file handle, file name, content type)
+P = ParamSpec("P")
 
 
 def parse_priority(value: Any) -> int:
@@ -51,8 +52,7 @@ def check_tier(tier: Any) -> int:
     return int(tier)
 
 
-@transaction.atomic
-def create_ticket(
+def create_ticket_with_message(
     *,
     actor: User | None,
     subject: str,
@@ -73,13 +73,20 @@ def create_ticket(
     external_id: str = "",
     follow_up_of: Ticket | None = None,
     enforce_required: bool = True,
-) -> Ticket:
-    """Create a ticket and its first message (the description).
+) -> tuple[Ticket, Message]:
+    """Create a ticket and its first message (the description); both are returned.
 
     ``actor`` is the signed-in user (agent or customer) or ``None`` for channel
     intake; a customer can only open tickets for their own contact.
     ``enforce_required=False`` is for follow-ups and intake, where a message must be
     accepted even when the category's form has required fields nobody filled in.
+
+    Everything that can be refused is checked before the first write, so the writes
+    join the caller's transaction without a savepoint of their own (a savepoint is two
+    statements, and intake opens tickets by the thousand): a failure after the first
+    write rolls back the caller's transaction or savepoint with them. Files are the
+    exception (too large, disk full): with attachments the writes keep a savepoint, so a
+    caller that catches the error can carry on.
     """
     is_agent = actor is not None and actor.is_agent
     if actor is not None and not is_agent:
@@ -106,94 +113,116 @@ def create_ticket(
         raise ValidationError({"status": _("Unknown status.")})
     if status == Status.CLOSED:
         raise ValidationError({"status": _("A new ticket cannot be closed.")})
-    fields = cf.validate(
-        category=category,
-        current={},
-        changes=dict(custom_fields or {}),
-        allow_agent_only=actor is None or is_agent,
-        enforce_required=enforce_required,
-    )
-    now = clock.now()
-    from_customer = not is_agent
-    ticket = Ticket(
-        number=next_value("ticket_number", start=settings.ATIENDE_TICKET_NUMBER_START),
-        subject=subject,
-        requester=requester,
-        organization=requester.organization,
-        channel=channel,
-        status=status or (Status.OPEN if assignee is not None else Status.NEW),
-        priority=prio,
-        category=category,
-        tier=tier,
-        team=team,
-        assignee=assignee,
-        custom_fields=fields,
-        follow_up_of=follow_up_of,
-        created_at=now,
-        updated_at=now,
-        status_changed_at=now,
-        solved_at=now if status == Status.SOLVED else None,
-    )
-    if from_customer:
-        ticket.last_customer_message_at = now
-        ticket.waiting_since = now
-    append_search_text(ticket, subject)
-    append_search_text(ticket, text)
-    ticket.save(force_insert=True)  # complete before the INSERT: no second write of the row
-    tag_objects = get_or_create_tags(tags) if tags else []
-    if tag_objects:
-        ticket.tags.add(*tag_objects)
-    cc_list = list({c.pk: c for c in ccs if c.pk != requester.pk}.values())
-    if cc_list:
-        ticket.ccs.add(*cc_list)
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=MessageKind.REPLY,
-        channel=channel,
-        author_user=actor if is_agent else None,
-        author_contact=None if is_agent else requester,
-        body_text=text,
-        body_html=clean_html,
-        external_id=external_id,
-        created_at=now,
-    )
-    for handle, filename, content_type in attachments:
-        store_attachment(
-            actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
+    fields = (
+        cf.validate(
+            category=category,
+            current={},
+            changes=dict(custom_fields or {}),
+            allow_agent_only=actor is None or is_agent,
+            enforce_required=enforce_required,
         )
-    state = snapshot(
-        ticket,
-        relations={
-            "tags": sorted(t.name for t in tag_objects),
-            "ccs": sorted(c.pk for c in cc_list),
-            "followers": [],
-        },
+        if custom_fields or enforce_required
+        else {}  # nothing to validate: no need to read the form
     )
-    audit.record(actor=actor, action="ticket.created", obj=ticket, after=state)
-    emit(
-        TicketCreated(
-            ticket_id=ticket.pk,
-            number=ticket.number,
-            channel=ticket.channel,
-            status=ticket.status,
-            priority=PRIORITY_NAMES[ticket.priority],
-            team_id=ticket.team_id,
-            assignee_id=ticket.assignee_id,
-            category_id=ticket.category_id,
-        ),
-        subject=ticket,
-        actor=actor,
-        changes={k: [None, v] for k, v in state.items() if v not in (None, [], "")},
-    )
-    emit(
-        MessageAdded(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            kind=message.kind,
-            author_kind="customer" if from_customer else "agent",
+    tags = list(tags)
+    for name in tags:
+        normalize_tag(name)  # refused before any write
+    with transaction.atomic(savepoint=bool(attachments)):
+        now = clock.now()
+        from_customer = not is_agent
+        ticket = Ticket(
+            number=next_value("ticket_number", start=settings.ATIENDE_TICKET_NUMBER_START),
+            subject=subject,
+            requester=requester,
+            organization=requester.organization,
             channel=channel,
-        ),
-        subject=ticket,
-        actor=actor,
+            status=status or (Status.OPEN if assignee is not None else Status.NEW),
+            priority=prio,
+            category=category,
+            tier=tier,
+            team=team,
+            assignee=assignee,
+            custom_fields=fields,
+            follow_up_of=follow_up_of,
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+            solved_at=now if status == Status.SOLVED else None,
+        )
+        if from_customer:
+            ticket.last_customer_message_at = now
+            ticket.waiting_since = now
+        append_search_text(ticket, subject)
+        append_search_text(ticket, text)
+        ticket.save(force_insert=True)  # complete before the INSERT: no second write of the row
+        tag_objects = get_or_create_tags(tags) if tags else []
+        if tag_objects:
+            ticket.tags.add(*tag_objects)
+        cc_list = list({c.pk: c for c in ccs if c.pk != requester.pk}.values())
+        if cc_list:
+            ticket.ccs.add(*cc_list)
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=MessageKind.REPLY,
+            channel=channel,
+            author_user=actor if is_agent else None,
+            author_contact=None if is_agent else requester,
+            body_text=text,
+            body_html=clean_html,
+            external_id=external_id,
+            created_at=now,
+        )
+        for handle, filename, content_type in attachments:
+            store_attachment(
+                actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
+            )
+        state = snapshot(
+            ticket,
+            relations={
+                "tags": sorted(t.name for t in tag_objects),
+                "ccs": sorted(c.pk for c in cc_list),
+                "followers": [],
+            },
+        )
+        audit.record(actor=actor, action="ticket.created", obj=ticket, after=state)
+        emit(
+            TicketCreated(
+                ticket_id=ticket.pk,
+                number=ticket.number,
+                channel=ticket.channel,
+                status=ticket.status,
+                priority=PRIORITY_NAMES[ticket.priority],
+                team_id=ticket.team_id,
+                assignee_id=ticket.assignee_id,
+                category_id=ticket.category_id,
+            ),
+            subject=ticket,
+            actor=actor,
+            changes={k: [None, v] for k, v in state.items() if v not in (None, [], "")},
+        )
+        emit(
+            MessageAdded(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                kind=message.kind,
+                author_kind="customer" if from_customer else "agent",
+                channel=channel,
+            ),
+            subject=ticket,
+            actor=actor,
+        )
+        return ticket, message
+
+
+def _ticket_only(create: Callable[P, tuple[Ticket, Message]]) -> Callable[P, Ticket]:
+    def create_ticket(*args: P.args, **kwargs: P.kwargs) -> Ticket:
+        return create(*args, **kwargs)[0]
+
+    create_ticket.__doc__ = (
+        "Create a ticket and its first message; returns the ticket (see create_ticket_with_message)."
     )
-    return ticket
+    return create_ticket
+
+
+# The same parameters (checked by mypy), for the callers that need only the ticket.
+create_ticket = _ticket_only(create_ticket_with_message)

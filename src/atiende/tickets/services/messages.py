@@ -28,7 +28,7 @@ from atiende.tickets.events import MessageAdded
 from atiende.tickets.models import CustomField, Message, Ticket, TicketLink
 from atiende.tickets.services.attachments import store_attachment
 from atiende.tickets.services.common import append_search_text, changed, record_history, snapshot
-from atiende.tickets.services.create import Upload, create_ticket
+from atiende.tickets.services.create import Upload, create_ticket_with_message
 from atiende.tickets.services.update import apply_status, check_transition, stop_waiting
 
 
@@ -57,7 +57,7 @@ def _follow_up(
     if actor is not None and not actor.is_agent:
         hidden = set(CustomField.objects.filter(key__in=values, agent_only=True).values_list("key", flat=True))
         values = {k: v for k, v in values.items() if k not in hidden}
-    new = create_ticket(
+    new, first = create_ticket_with_message(
         actor=actor,
         subject=ticket.subject,
         requester=contact if contact.pk == ticket.requester_id or actor is not None else ticket.requester,
@@ -77,7 +77,7 @@ def _follow_up(
         new.team = ticket.team
         new.save(update_fields=["team"])
     TicketLink.objects.create(source=new, target=ticket, kind=LinkKind.RELATED, created_at=clock.now())
-    return new.messages.order_by("id").first()  # type: ignore[return-value]
+    return first
 
 
 @transaction.atomic
