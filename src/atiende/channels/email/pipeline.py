@@ -57,7 +57,7 @@ from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Message, Ticket
-from atiende.tickets.services import add_message, create_ticket, update_ticket
+from atiende.tickets.services import add_message, create_ticket_with_message, update_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,8 @@ def deliver(run: _Run, sender: Contact, match: ThreadMatch | None) -> Message:
         subject = parsed.subject or _("(no subject)")
     copies = copied(parsed, sender=sender, own_addresses=run.own_addresses)
     if match is None:
-        ticket = create_ticket(
+        # Customers cannot fill in custom fields by email: required ones are for agents later.
+        _ticket, message = create_ticket_with_message(
             actor=None,
             subject=subject,
             requester=sender,
@@ -226,10 +227,8 @@ def deliver(run: _Run, sender: Contact, match: ThreadMatch | None) -> Message:
             ccs=copies.contacts,
             attachments=files,
             external_id=parsed.message_id,
+            enforce_required=False,
         )
-        message = Message.objects.filter(ticket=ticket).order_by("id").first()
-        if message is None:  # create_ticket always adds the first message
-            raise RuntimeError("the new ticket has no message")
         inbound.outcome = Outcome.CREATED
     else:
         message = add_message(

@@ -308,3 +308,16 @@ def test_leftovers_of_killed_writers_are_collected(inbox: Any) -> None:
     assert collect_orphan_raw.call() >= 2
     assert default_storage.exists(kept.raw_path) and default_storage.exists(fresh)
     assert not default_storage.exists(orphan) and not os.path.exists(temporary)
+
+
+def test_a_required_custom_field_does_not_quarantine_email(inbox: Any) -> None:
+    """Customers cannot fill in custom fields by email: the ticket opens, agents complete it."""
+    from atiende.tickets.choices import FieldType
+    from atiende.tickets.services import create_custom_field
+
+    create_custom_field(
+        actor=None, key="modelo", label="Modelo", type=FieldType.TEXT, required=True, applies_to_all=True
+    )
+    row = deliver(build_email(message_id="<campo@cliente.example>"), inbox=inbox)
+    assert row.outcome == Outcome.CREATED, row.reason
+    assert ticket_of(row).custom_fields == {}
