@@ -1,7 +1,11 @@
 """Parse a raw message into what the intake pipeline needs, streaming the bodies.
 
-Headers of the message and of every MIME part are parsed by the standard library with
-``email.policy.default``. Bodies are *not* held in memory: the MIME tree is walked line
+Header blocks are split into raw (name, value) pairs — the standard library's feed
+parser rules, done by hand for the usual clean block — and values are read only when
+needed: unstructured ones decoded from the raw text, structured ones (addresses,
+Content-Type, Content-Disposition) by small readers for the well-formed cases that hand
+anything unusual to ``email.policy.default``: the standard library's results at a
+fraction of its cost. Bodies are *not* held in memory: the MIME tree is walked line
 by line from the stored file and each leaf is decoded (base64, quoted-printable) into a
 temporary file as it is read, so a 25 MB attachment costs a few hundred kilobytes of
 memory, not several copies of the message.
@@ -16,17 +20,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email._encoded_words as _encoded_words  # type: ignore[import-not-found]  # policy.default's decoder
 import email.policy
 import hashlib
 import mimetypes
 import re
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import partial
+from itertools import chain
+from string import hexdigits
 from typing import IO, Any
 
 from atiende.channels.email.text import clean_text, decode_bytes, decode_raw_header, header_text
@@ -42,8 +51,40 @@ _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
 _LOOSE_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,900})>")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _B64_KEEP = bytes(range(256)).translate(None, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _POLICY = email.policy.default.clone(max_line_length=0, raise_on_defect=False)
+_COMPAT_PARSER = BytesParser(policy=email.policy.compat32)
+
+# A field as the feed parser reads it (email.feedparser.headerRE, without its "From " case,
+# and its continuation lines), and line breaks other than CR, LF and CRLF.
+_FEED_FIELD = re.compile(r"([\041-\071\073-\176]+):([^\n]*\n?(?:[ \t][^\n]*\n?)*)")
+_FEED_FIELDS = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n?(?:[ \t][^\n]*\n?)*)*")
+_ODD_BREAK = re.compile("[\x0b\x0c\x1c-\x1e]|\r(?!\n)")
+
+# Well-formed MIME header values: RFC 2045 tokens (_MIME_WORD), quoted strings without
+# escapes, RFC 2231 sections and charsets.
+_MIME_WORD = r"[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+"
+_MIME_HEAD = re.compile(rf"[ \t]*({_MIME_WORD})[ \t]*(?:/[ \t]*({_MIME_WORD})[ \t]*)?(?:;|\Z)")
+_MIME_PARAM = re.compile(
+    r"[ \t]*([!#$&+\-.^_`{|}~0-9A-Za-z]+)(?:\*(0|[1-9][0-9]{0,2}))?(\*?)=[ \t]*"
+    r"(?:\"([ \t!#-\[\]-~]*)\"|([!#$%&+\-.^_`{|}~0-9A-Za-z]+)"
+    r"|([!#$%&+\-.^_`{|}~0-9A-Za-z]+)'([!#$&+\-.^_`{|}~0-9A-Za-z]*)'([!#$%&+\-.^_`{|}~0-9A-Za-z]+))"
+    r"[ \t]*(?:;|\Z)"
+)
+# Plain mailboxes: ASCII dot-atom addresses, display names of atoms and quoted strings.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_ADDR = rf"{_ATEXT}+(?:\.{_ATEXT}+)*(?:@{_ATEXT}+(?:\.{_ATEXT}+)*)?"  # without "@": not an address
+_MAILBOX_END = r"[ \t]*(?:\([ \t!-'*-\[\]-~]*\)[ \t]*)?(?:,|\Z)"  # an optional comment, then "," or the end
+# A display name: atoms (8-bit text included, a dot only after an atom character) and quoted strings.
+_MAILBOX = re.compile(
+    rf"[ \t]*(?:({_ADDR})|((?:[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~ \t\udc80-\udcff-]|(?<={_ATEXT})\."
+    rf"|\"[ \t!#-\[\]-~\udc80-\udcff]*\")*)<({_ADDR})?>){_MAILBOX_END}"
+)
+# A display name that is one encoded word (RFC 2047).
+_EW_MAILBOX = re.compile(
+    rf"[ \t]*(=\?[A-Za-z0-9!#$%&'*+\-.^_`{{|}}~]+\?[bBqQ]\?[!->@-~]*\?=)[ \t]*<({_ADDR})?>{_MAILBOX_END}"
+)
 
 EOF_TERM: tuple[int, bool] | None = None
 _REPORT_TYPES = {
@@ -140,43 +181,108 @@ class ParsedEmail:
 
 
 def parse_header_block(data: bytes) -> Message:
-    """Headers only, parsed with ``policy.default``."""
-    return BytesParser(policy=_POLICY).parsebytes(data, headersonly=True)
+    """Headers only: a compat32 ``Message`` holding the raw values, as the feed parser leaves them.
+
+    Values are interpreted on demand (``get_header``, ``get_addresses``, ``_part_info``),
+    so the block is only split into fields. The usual clean block is split by hand, the
+    feed parser's way; anything it treats specially goes to the feed parser itself.
+    """
+    text = data.decode("ascii", "surrogateescape")
+    msg = _split_header_block(text)
+    return msg if msg is not None else _COMPAT_PARSER.parsebytes(data, headersonly=True)
+
+
+def _split_header_block(text: str) -> Message | None:
+    """``email.feedparser``'s header rules for clean blocks; None when the block needs the parser.
+
+    Lines break at CR, LF and CRLF only; the fields end at the first line that is
+    neither a field nor a continuation. A leading continuation, an mbox "From " line or
+    a field without a name make the parser record defects or skip lines: left to it.
+    """
+    if _ODD_BREAK.search(text):
+        return None
+    end = _FEED_FIELDS.match(text).end()  # type: ignore[union-attr]  # matches the empty string
+    if text.startswith(("From ", ":", " ", "\t"), end):
+        return None
+    msg = Message()
+    for name, value in _FEED_FIELD.findall(text, 0, end):
+        msg.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
+    return msg
+
+
+_Fields = dict[str, list[tuple[str, Any]]]  # lowercased name: the (name, raw value) pairs, in order
+
+
+def _fields(msg: Message) -> _Fields:
+    """The raw fields of a block by lowercased name: one pass instead of one per lookup."""
+    fields: _Fields = {}
+    for key, value in msg.raw_items():
+        fields.setdefault(key.lower(), []).append((key, value))
+    return fields
+
+
+def _pairs(msg: Message, name: str) -> list[tuple[str, Any]]:
+    lname = name.lower()
+    return [(k, v) for k, v in msg.raw_items() if k.lower() == lname]
+
+
+def _structured(msg: Message, name: str) -> Any:
+    """The first ``name`` field as ``policy.default`` reads it (``msg[name]`` under that policy)."""
+    return _POLICY.header_fetch_parse(*_pairs(msg, name)[0])
+
+
+def _unfolded(pairs: list[tuple[str, Any]]) -> list[str]:
+    return [_UNFOLD.sub("", v) if "\n" in v else v for v in (str(v) for _k, v in pairs)]
 
 
 def _raw_values(msg: Message, name: str) -> list[str]:
-    lname = name.lower()
-    return [_UNFOLD.sub("", str(v)) for k, v in msg.raw_items() if k.lower() == lname]
+    return _unfolded(_pairs(msg, name))
+
+
+def _first_text(pairs: list[tuple[str, Any]], hints: tuple[str, ...] = ()) -> str:
+    if not pairs:
+        return ""
+    return clean_text(decode_raw_header(_unfolded(pairs[:1])[0], hints=hints))
+
+
+def _all_texts(pairs: list[tuple[str, Any]]) -> list[str]:
+    return [clean_text(decode_raw_header(v)) for v in _unfolded(pairs)]
 
 
 def get_header(msg: Message, name: str, *, hints: tuple[str, ...] = ()) -> str:
     """One unstructured header as clean text (encoded words decoded); never raises.
 
     Unstructured values are decoded from the raw value (fast); structured ones —
-    addresses, Content-Type, Content-Disposition — go through ``policy.default``.
+    addresses, Content-Type, Content-Disposition — have their own readers.
     """
-    raw = _raw_values(msg, name)
-    if not raw:
-        return ""
-    return clean_text(decode_raw_header(raw[0], hints=hints))
+    return _first_text(_pairs(msg, name), hints)
 
 
 def get_all_headers(msg: Message, name: str) -> list[str]:
-    return [clean_text(decode_raw_header(v)) for v in _raw_values(msg, name)]
+    return _all_texts(_pairs(msg, name))
 
 
 def get_addresses(msg: Message, name: str, *, structured: bool = True) -> list[Address]:
     """Addresses of a header: ``policy.default``'s parser, then lenient fallbacks.
 
-    ``structured=False`` skips the (slow) structured parser, for listing fields only.
+    Plain mailbox lists are read directly (what ``policy.default`` gives for them, without
+    its cost). ``structured=False`` skips the (slow) structured parser, for listing fields only.
     """
+    return _addresses(_pairs(msg, name), structured=structured)
+
+
+def _addresses(pairs: list[tuple[str, Any]], *, structured: bool = True) -> list[Address]:
     found: list[Address] = []
-    if name not in msg:
+    if not pairs:
         return found
+    plain = _plain_addresses(pairs) if structured else None
+    if plain:
+        return plain
     try:
-        if not structured:
+        if not structured or plain is not None:  # plain == []: policy.default would find nothing either
             raise LookupError("lenient parsing requested")
-        for value in msg.get_all(name) or []:
+        for key, raw in pairs:
+            value = _POLICY.header_fetch_parse(key, raw)
             for addr in getattr(value, "addresses", ()):
                 spec = clean_text(addr.addr_spec or "").strip()  # raw UTF-8 (RFC 6532) arrives as surrogates
                 if spec and "@" in spec and " " not in spec:
@@ -185,7 +291,7 @@ def get_addresses(msg: Message, name: str, *, structured: bool = True) -> list[A
             return found
     except Exception:  # noqa: S110 - fall back to the lenient parser below
         pass
-    values = [clean_text(decode_raw_header(v)) for v in _raw_values(msg, name)]
+    values = [clean_text(decode_raw_header(v)) for v in _unfolded(pairs)]
     for display, addr in getaddresses(values):
         addr = addr.strip()
         if addr and "@" in addr and " " not in addr:
@@ -197,6 +303,62 @@ def get_addresses(msg: Message, name: str, *, structured: bool = True) -> list[A
                 name = header_text(value[: match.start()].strip(' "<'), limit=200)
                 found.append(Address(name, match.group(0)))
     return found
+
+
+def _plain_addresses(pairs: list[tuple[str, Any]]) -> list[Address] | None:
+    """What ``policy.default`` finds in the fields when each is a list of plain mailboxes.
+
+    ``addr@host``, ``<addr@host>`` and ``Display Name <addr@host>`` (atoms, 8-bit text and
+    quoted strings without escapes, or one encoded word), each optionally followed by a
+    comment, comma-separated: ``policy.default`` gives the address as written and the
+    display name with its quotes removed or its encoded word decoded (a trailing comment is
+    not a name), and an address without "@" (``<>``, ``postmaster``) is no address. None
+    for anything else — comments elsewhere, groups, escapes, 8-bit addresses, malformed
+    lists — so that the caller asks it.
+    """
+    found: list[Address] = []
+    for _key, raw in pairs:
+        value = str(raw).replace("\r", "").replace("\n", "")
+        if not value.strip(" \t") or value.rstrip(" \t").endswith(","):
+            return None
+        pos, end = 0, len(value)
+        while pos < end:
+            match = _MAILBOX.match(value, pos)
+            if match is not None and "=?" not in match.group(0):
+                spec, display, angle = match.groups()
+                if display and display.endswith("."):
+                    return None  # policy.default raises on a name that ends in a period right before "<"
+                if spec and "@" in spec:
+                    found.append(Address("", spec))
+                elif angle and "@" in angle:
+                    found.append(Address(header_text(display.replace('"', ""), limit=200), angle))
+            else:
+                match = _EW_MAILBOX.match(value, pos)
+                display = _encoded_word_text(match.group(1)) if match is not None else None
+                if match is None or display is None or "=?" in match.group(0)[match.end(1) - pos :]:
+                    return None
+                angle = match.group(2)
+                if angle and "@" in angle:
+                    found.append(Address(header_text(display, limit=200), angle))
+            pos = match.end()
+    return found
+
+
+def _encoded_word_text(word: str) -> str | None:
+    """An encoded word decoded as ``policy.default`` decodes it; None when it would not take it as one.
+
+    Its parser ends the word at the first "?=" unless two hex digits follow (a Q text that
+    starts with "=XX"); what it then cannot decode it keeps as plain text.
+    """
+    tok, _sep, rest = word[2:].partition("?=")
+    if len(rest) > 1 and rest[0] in hexdigits and rest[1] in hexdigits and tok.count("?") < 2:
+        tok = tok + "?=" + rest.partition("?=")[0]
+    if f"=?{tok}?=" != word:
+        return None
+    try:
+        return str(_encoded_words.decode(word)[0])
+    except Exception:
+        return None
 
 
 def message_ids(value: str) -> list[str]:
@@ -233,12 +395,64 @@ class _PartInfo:
     filename: str
 
 
+def _mime_value(raw: str, *, with_subtype: bool) -> tuple[str, dict[str, str]] | None:
+    """A well-formed Content-Type or Content-Disposition as ``policy.default`` reads it; else None.
+
+    Returns the lowercased value ("type/subtype" or the disposition) and the parameters
+    by lowercased name, RFC 2231 sections joined and decoded. None for whatever
+    ``policy.default`` would treat specially — comments, escapes, encoded words, 8-bit
+    text, duplicate or missing sections, junk — so that the caller asks it instead.
+    """
+    value = raw.replace("\r", "").replace("\n", "")
+    head = _MIME_HEAD.match(value)
+    if head is None or (head.group(2) is None) == with_subtype or "=?" in value:
+        return None
+    kind = head.group(1).lower() + ("/" + head.group(2).lower() if with_subtype else "")
+    sections: dict[str, list[tuple[int, bool, str, str]]] = {}
+    pos, end = head.end(), len(value.rstrip(" \t"))
+    while pos < end:
+        match = _MIME_PARAM.match(value, pos)
+        if match is None:
+            return None
+        name, number, star, quoted, token, charset, _lang, encoded = match.groups()
+        if encoded is not None and (not star or (number or "0") != "0"):
+            return None  # charset'lang' belongs to an initial extended section only
+        if star and (quoted is not None or (encoded is None and (number or "0") == "0")):
+            return None  # a quoted extended value, or an initial one without its charset
+        text = encoded if encoded is not None else (quoted if quoted is not None else token)
+        sections.setdefault(name, []).append((int(number or 0), bool(star), charset or "", text))
+        pos = match.end()
+    params: dict[str, str] = {}
+    for name, parts in sections.items():
+        parts.sort(key=lambda part: part[0])
+        if [part[0] for part in parts] != list(range(len(parts))) or name.lower() in params:
+            return None
+        charset = parts[0][2] or "us-ascii"
+        pieces = []
+        for _number, extended, _charset, text in parts:
+            if extended:
+                try:
+                    text = urllib.parse.unquote_to_bytes(text).decode(charset, "surrogateescape")
+                except Exception:
+                    return None
+            pieces.append(text)
+        joined = "".join(pieces)
+        if _SURROGATE.search(joined):
+            joined = joined.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        params[name.lower()] = joined
+    return kind, params
+
+
 def _part_info(part: Message, defects: list[str], hints: tuple[str, ...] = ()) -> _PartInfo:
-    """Content-Type and Content-Disposition, each parsed once with ``policy.default``."""
-    ctype, params = "text/plain", {}
-    if "Content-Type" in part:
+    """Content-Type and Content-Disposition, each parsed once (``policy.default`` unless well-formed)."""
+    ctype, params = "text/plain", dict[str, str]()
+    raw_type = _raw_first(part, "Content-Type")
+    fast = _mime_value(raw_type, with_subtype=True) if raw_type is not None else None
+    if fast is not None:
+        ctype, params = fast
+    elif raw_type is not None:
         try:
-            header: Any = part["Content-Type"]
+            header: Any = _structured(part, "Content-Type")
             ctype = header.content_type
             params = {k.lower(): str(v) for k, v in header.params.items()}
             if header.defects and ctype == "text/plain" and not header.params:
@@ -249,10 +463,14 @@ def _part_info(part: Message, defects: list[str], hints: tuple[str, ...] = ()) -
             defects.append(f"unreadable Content-Type ({exc.__class__.__name__})")
     elif part.get_default_type() == "message/rfc822":
         ctype = "message/rfc822"
-    disposition, disp_params = "", {}
-    if "Content-Disposition" in part:
+    disposition, disp_params = "", dict[str, str]()
+    raw_disposition = _raw_first(part, "Content-Disposition")
+    fast = _mime_value(raw_disposition, with_subtype=False) if raw_disposition is not None else None
+    if fast is not None:
+        disposition, disp_params = fast
+    elif raw_disposition is not None:
         try:
-            header = part["Content-Disposition"]
+            header = _structured(part, "Content-Disposition")
             disposition = (header.content_disposition or "").lower()
             disp_params = {k.lower(): str(v) for k, v in header.params.items()}
         except Exception:
@@ -270,11 +488,23 @@ def _part_info(part: Message, defects: list[str], hints: tuple[str, ...] = ()) -
     return _PartInfo(ctype, params, disposition, header_text(clean_text(name), limit=255))
 
 
+def _raw_first(msg: Message, name: str) -> str | None:
+    """The raw value of the first ``name`` field, as ``msg[name]`` would pick it; None without one."""
+    lname = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == lname:
+            return str(value)
+    return None
+
+
 def _boundary_of(part: Message, params: dict[str, str]) -> bytes | None:
     boundary = params.get("boundary")
     if boundary is None:
         try:
-            boundary = part.get_boundary()
+            view = Message(policy=_POLICY)  # get_boundary() reads the header as policy.default shows it
+            for key, value in part.raw_items():
+                view.set_raw(key, value)
+            boundary = view.get_boundary()
         except Exception:
             boundary = None
     if not boundary:
@@ -289,17 +519,27 @@ def _boundary_of(part: Message, params: dict[str, str]) -> bytes | None:
 
 
 class _Reader:
+    """Lines of the file, with one line of push-back (the parser never needs more)."""
+
     def __init__(self, fp: IO[bytes]) -> None:
         self.fp = fp
-        self.back: list[bytes] = []
-
-    def readline(self) -> bytes:
-        if self.back:
-            return self.back.pop()
-        return self.fp.readline(MAX_LINE)
+        self.back: bytes | None = None
 
     def unread(self, line: bytes) -> None:
-        self.back.append(line)
+        self.back = line
+
+    def lines(self) -> Iterator[bytes]:
+        """The lines from here on, the pushed-back one first.
+
+        The file's lines come from a C-level iterator, not one Python call per line:
+        bodies are most of the lines of a message. Stopping early loses nothing, as
+        each step reads exactly one line.
+        """
+        rest = iter(partial(self.fp.readline, MAX_LINE), b"")
+        if self.back is None:
+            return rest
+        line, self.back = self.back, None
+        return chain((line,), rest)
 
 
 Term = tuple[int, bool] | None  # (stack level, closing) of the boundary that ended a part; None: end of input
@@ -451,11 +691,8 @@ class _Walker:
         size = 0
         limit = self.header_limit if top else PART_HEADER_LIMIT
         first = True
-        while True:
-            line = self.reader.readline()
-            if not line:
-                return b"".join(lines), EOF_TERM
-            match = _match(line, stack)
+        for line in self.reader.lines():
+            match = _match(line, stack) if line[:2] == b"--" else False
             if match is not False:
                 return b"".join(lines), match
             if not line.strip(b" \t\r\n"):
@@ -467,9 +704,8 @@ class _Walker:
                 first = False  # an mbox "From " line
                 continue
             first = False
-            is_header = _HEADER_LINE.match(line) is not None
             is_continuation = bool(lines) and line[:1] in (b" ", b"\t")
-            if not (is_header or is_continuation):
+            if not (is_continuation or _HEADER_LINE.match(line) is not None):
                 self.defects.append("missing blank line between headers and body")
                 self.reader.unread(line)
                 return b"".join(lines), False
@@ -479,6 +715,7 @@ class _Walker:
                 self.reader.unread(line)
                 return b"".join(lines), False
             lines.append(line)
+        return b"".join(lines), EOF_TERM
 
     # bodies --------------------------------------------------------------------------------------
 
@@ -488,15 +725,9 @@ class _Walker:
         The line break before a boundary belongs to the boundary (RFC 2046), so the
         last line is held back until it is known whether a boundary follows it.
         """
-        readline = self.reader.readline
         lines: list[bytes] = []
         append = lines.append
-        while True:
-            line = readline()
-            if not line:
-                if sink is not None and lines:
-                    sink.write(b"".join(lines))
-                return EOF_TERM
+        for line in self.reader.lines():
             if line[:2] == b"--" and stack:
                 match = _match(line, stack)
                 if match is not False:
@@ -517,6 +748,9 @@ class _Walker:
                 sink.write(b"".join(lines))
                 lines.clear()
                 append(last)
+        if sink is not None and lines:
+            sink.write(b"".join(lines))
+        return EOF_TERM
 
     # entities ------------------------------------------------------------------------------------
 
@@ -700,34 +934,34 @@ def _read_report(parsed: ParsedEmail, leaf: _Leaf) -> None:
 
 
 def _fill_headers(parsed: ParsedEmail, info: _PartInfo, hints: tuple[str, ...]) -> None:
-    msg = parsed.headers
-    parsed.message_id = first_message_id(get_header(msg, "Message-ID"))[:900]
-    parsed.subject = header_text(get_header(msg, "Subject", hints=hints), limit=998)
-    froms = get_addresses(msg, "From")
+    fields = _fields(parsed.headers)
+    parsed.message_id = first_message_id(_first_text(fields.get("message-id", [])))[:900]
+    parsed.subject = header_text(_first_text(fields.get("subject", []), hints), limit=998)
+    froms = _addresses(fields.get("from", []))
     parsed.from_ = froms[0] if froms else None
-    senders = get_addresses(msg, "Sender")
+    senders = _addresses(fields.get("sender", []))
     parsed.sender = senders[0] if senders else None
-    parsed.reply_to = get_addresses(msg, "Reply-To")
-    parsed.to = get_addresses(msg, "To")
-    parsed.cc = get_addresses(msg, "Cc")
+    parsed.reply_to = _addresses(fields.get("reply-to", []))
+    parsed.to = _addresses(fields.get("to", []))
+    parsed.cc = _addresses(fields.get("cc", []))
     parsed.delivered_to = [
         v.strip().strip("<>").lower()
-        for name in ("Delivered-To", "X-Original-To", "Envelope-To")
-        for v in get_all_headers(msg, name)
+        for name in ("delivered-to", "x-original-to", "envelope-to")
+        for v in _all_texts(fields.get(name, []))
         if "@" in v
     ]
-    if "Return-Path" in msg:
-        parsed.return_path = get_header(msg, "Return-Path").strip().strip("<>").strip()
-    date = get_header(msg, "Date")
+    if "return-path" in fields:
+        parsed.return_path = _first_text(fields["return-path"]).strip().strip("<>").strip()
+    date = _first_text(fields.get("date", []))
     try:
         parsed.date = parsedate_to_datetime(date) if date else None
     except (TypeError, ValueError, IndexError, OverflowError):
         parsed.date = None
     if parsed.date is not None and parsed.date.tzinfo is None:
         parsed.date = None
-    parsed.in_reply_to = message_ids(get_header(msg, "In-Reply-To"))[:10]
-    parsed.references = message_ids(" ".join(get_all_headers(msg, "References")))[-50:]
-    parsed.thread_index = thread_index_key(get_header(msg, "Thread-Index"))
+    parsed.in_reply_to = message_ids(_first_text(fields.get("in-reply-to", [])))[:10]
+    parsed.references = message_ids(" ".join(_all_texts(fields.get("references", []))))[-50:]
+    parsed.thread_index = thread_index_key(_first_text(fields.get("thread-index", [])))
     parsed.content_type = info.content_type
     if info.content_type == "multipart/report":
         parsed.report_type = info.params.get("report-type", "").lower()
@@ -754,10 +988,11 @@ def read_envelope(fp: IO[bytes], *, header_limit: int = 1024 * 1024) -> ParsedEm
     header_bytes, _ = walker.read_headers([], top=True)
     headers = parse_header_block(header_bytes)
     parsed = ParsedEmail(headers=headers, defects=walker.defects)
-    parsed.message_id = first_message_id(get_header(headers, "Message-ID"))[:900]
-    parsed.subject = header_text(get_header(headers, "Subject"), limit=998)
-    parsed.thread_index = thread_index_key(get_header(headers, "Thread-Index"))
-    froms = get_addresses(headers, "From", structured=False)
+    fields = _fields(headers)
+    parsed.message_id = first_message_id(_first_text(fields.get("message-id", [])))[:900]
+    parsed.subject = header_text(_first_text(fields.get("subject", [])), limit=998)
+    parsed.thread_index = thread_index_key(_first_text(fields.get("thread-index", [])))
+    froms = _addresses(fields.get("from", []), structured=False)
     parsed.from_ = froms[0] if froms else None
     return parsed
 

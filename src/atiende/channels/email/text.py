@@ -49,6 +49,7 @@ _ALIASES = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+_UNCLEAN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # what clean_text() changes (CR included)
 
 
 def codec_for(charset: str | None) -> str:
@@ -86,6 +87,8 @@ def decode_bytes(data: bytes, charset: str | None, *, hints: tuple[str, ...] = (
 
 def clean_text(text: str) -> str:
     """Text that every database accepts: no NUL or control characters, no lone surrogates."""
+    if not _UNCLEAN.search(text):
+        return text  # the usual case, and what the steps below would return for it
     if _SURROGATES.search(text):
         raw = text.encode("utf-8", errors="surrogateescape")
         text = decode_bytes(raw, "utf-8")[0]
@@ -105,6 +108,8 @@ def decode_raw_header(raw: str, *, hints: tuple[str, ...] = ()) -> str:
     """Decode a raw header value (encoded words, 8-bit bytes) without the email package's parser."""
     if _SURROGATES.search(raw):
         raw = decode_bytes(raw.encode("utf-8", errors="surrogateescape"), None, hints=hints)[0]
+    if "=?" not in raw:
+        return raw  # no encoded word: decode_header() would return it as one undecoded chunk
     try:
         parts = decode_header(raw)
         out = []
