@@ -48,6 +48,12 @@ def send_outbound_email(outbound_id: int) -> str:
     return sending.send(outbound_id)
 
 
+@task()
+def send_outbound_emails(outbound_ids: list[int]) -> list[str]:
+    """Several outbound emails queued by one transaction (an intake batch's acknowledgements)."""
+    return [sending.send(outbound_id) for outbound_id in outbound_ids]
+
+
 @periodic(every=timedelta(seconds=30), name="channels.sweep_outbound")
 @task()
 def sweep_outbound() -> int:

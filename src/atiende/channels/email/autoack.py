@@ -90,7 +90,13 @@ def recipient(contact: Contact) -> tuple[str, bool]:
     return value.lower(), not suppressed and (count or 0) < conf.get("ATIENDE_EMAIL_AUTOACK_LIMIT")
 
 
-def queue(*, inbox: Inbox, ticket: Ticket, contact: Contact, parsed: ParsedEmail) -> OutboundEmail | None:
+def queue(
+    *, inbox: Inbox, ticket: Ticket, contact: Contact, parsed: ParsedEmail, enqueue: bool = True
+) -> OutboundEmail | None:
+    """The acknowledgement of ``ticket`` to ``contact``, or None (disabled, suppressed, over the limit).
+
+    ``enqueue=False``: the caller queues the sending after its commit (a batch's at once).
+    """
     if not inbox.autoack_enabled:
         return None
     address, allowed = recipient(contact)
@@ -117,4 +123,6 @@ def queue(*, inbox: Inbox, ticket: Ticket, contact: Contact, parsed: ParsedEmail
         body_text=render(body_template, values),
         in_reply_to=parsed.message_id,
         references=references,
+        suppression_checked=True,
+        enqueue=enqueue,
     )

@@ -113,7 +113,6 @@ def sender_address(inbox: Inbox, display_name: str = "") -> str:
     return formataddr((name, inbox.address))
 
 
-@transaction.atomic
 def create_outbound(
     *,
     kind: str,
@@ -128,7 +127,16 @@ def create_outbound(
     from_name: str = "",
     in_reply_to: str = "",
     references: Sequence[str] = (),
+    suppression_checked: bool = False,
+    enqueue: bool = True,
 ) -> OutboundEmail:
+    """One outbound row (a single INSERT), sent by a task after the commit.
+
+    ``suppression_checked``: the caller has just found the recipients unsuppressed in this
+    transaction (the auto-acknowledgement does, in the statement that picks the address).
+    ``enqueue=False``: the caller queues the sending itself (a batch, with
+    :func:`enqueue_send_many` after its commit).
+    """
     to_list = [header_text(a, limit=320).lower() for a in to if a]
     cc_list = [header_text(a, limit=320).lower() for a in cc if a and a.lower() not in to_list]
     now = clock.now()
@@ -151,12 +159,14 @@ def create_outbound(
         message_id=tokens.make_message_id(ticket.pk if ticket is not None else None, inbox.domain, unique),
         in_reply_to=header_text(in_reply_to, limit=998),
         references=" ".join(header_text(r, limit=998) for r in references),
-        status=DeliveryStatus.SUPPRESSED if all(is_suppressed(a) for a in to_list) else DeliveryStatus.QUEUED,
+        status=DeliveryStatus.SUPPRESSED
+        if not suppression_checked and all(is_suppressed(a) for a in to_list)
+        else DeliveryStatus.QUEUED,
         created_at=now,
         updated_at=now,
     )
-    row.save()
-    if row.status == DeliveryStatus.QUEUED:
+    row.save(force_insert=True)
+    if enqueue and row.status == DeliveryStatus.QUEUED:
         row_id = row.pk
         transaction.on_commit(lambda: enqueue_send(row_id))
     return row
@@ -171,6 +181,20 @@ def enqueue_send(outbound_id: int) -> None:
         send_outbound_email.enqueue(outbound_id)
     except Exception:  # the task backend is down: the outbound sweeper sends it later
         logging.getLogger(__name__).exception("could not enqueue sending of outbound email %s", outbound_id)
+
+
+def enqueue_send_many(outbound_ids: list[int]) -> None:
+    """One task for several outbound emails (the auto-acknowledgements of an intake batch)."""
+    import logging
+
+    from atiende.channels.tasks import send_outbound_emails
+
+    if not outbound_ids:
+        return
+    try:
+        send_outbound_emails.enqueue(outbound_ids)
+    except Exception:  # the task backend is down: the outbound sweeper sends them later
+        logging.getLogger(__name__).exception("could not enqueue sending of outbound email %s", outbound_ids)
 
 
 def reply_for(message: Message) -> OutboundEmail | None:

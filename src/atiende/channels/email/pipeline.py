@@ -41,8 +41,16 @@ from django.utils.translation import override
 
 from atiende.accounts.models import User
 from atiende.channels import conf
-from atiende.channels.choices import MailKind, NonParticipantPolicy, Outcome, QuarantineReason, ThreadReason
+from atiende.channels.choices import (
+    DeliveryStatus,
+    MailKind,
+    NonParticipantPolicy,
+    Outcome,
+    QuarantineReason,
+    ThreadReason,
+)
 from atiende.channels.email import autoack, bounces, rawstore
+from atiende.channels.email.compose import enqueue_send_many
 from atiende.channels.email.detect import Verdict, classify
 from atiende.channels.email.identify import copied, identify_sender
 from atiende.channels.email.inline import resolve_cids
@@ -86,6 +94,8 @@ class _Run:
     notes: list[str] = field(default_factory=list)
     # The channel's own events, recorded with the batch's once the message's savepoint succeeded.
     events: list[tuple[Event, Model]] = field(default_factory=list)
+    # Outbound mail to send after the batch commits (auto-acknowledgements), one task for all.
+    outbound_ids: list[int] = field(default_factory=list)
 
 
 def own_addresses_key() -> str:
@@ -280,7 +290,9 @@ def add_copies(
 def display(run: _Run, message: Message) -> None:
     text = run.parsed.text or message.body_text
     run.inbound.body_display, run.inbound.body_quoted = split_text(text, run.parsed.subject)
-    run.inbound.html_display = split_html(message.body_html)
+    # The quoting markers (Gmail's class, Outlook's ids, cite blockquotes) are attributes the
+    # sanitizer removes: split the received HTML, then sanitize the part kept for display.
+    run.inbound.html_display = split_html(run.parsed.html) if message.body_html else ""
 
 
 # --- the outcomes ---------------------------------------------------------------------------------
@@ -348,13 +360,34 @@ def run_steps(run: _Run) -> None:
         inbound.reason = (inbound.reason + "; " if inbound.reason else "") + "oversize: kept raw, headers only"
     display(run, message)
     if inbound.outcome == Outcome.CREATED and kind == MailKind.HUMAN and match is None:
-        autoack.queue(inbox=run.inbox, ticket=message.ticket, contact=sender, parsed=run.parsed)
+        ack = autoack.queue(inbox=run.inbox, ticket=message.ticket, contact=sender, parsed=run.parsed, enqueue=False)
+        if ack is not None and ack.status == DeliveryStatus.QUEUED:
+            run.outbound_ids.append(ack.pk)
+
+
+# What the steps write on the row (``tests/test_batches.py`` checks that nothing else changes).
+PROCESSED_FIELDS = (
+    "attempts",
+    "outcome",
+    "reason_code",
+    "reason",
+    "kind",
+    "defects",
+    "thread_reason",
+    "thread_detail",
+    "ticket",
+    "ticket_message",
+    "body_display",
+    "body_quoted",
+    "html_display",
+    "processed_at",
+)
 
 
 def finish(run: _Run) -> None:
     inbound = run.inbound
     inbound.processed_at = clock.now()
-    inbound.save()
+    inbound.save(update_fields=PROCESSED_FIELDS)
     run.events.append(
         (
             EmailReceived(
@@ -400,20 +433,29 @@ def process_many(
     with transaction.atomic():
         locked = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").filter(pk__in=ids)
         rows = {row.pk: row for row in locked}
-        events: list[tuple[Event, Model]] = []
+        batch = _Batch()
         done = [
-            _process_row(rows[pk], events, replay=replay, allow_non_participant=allow_non_participant)
+            _process_row(rows[pk], batch, replay=replay, allow_non_participant=allow_non_participant)
             for pk in ids
             if pk in rows
         ]
-        emit_many(events)
+        emit_many(batch.events)
+        if batch.outbound_ids:
+            outbound_ids = batch.outbound_ids
+            transaction.on_commit(lambda: enqueue_send_many(outbound_ids))
         return done
 
 
-def _process_row(
-    inbound: InboundEmail, events: list[tuple[Event, Model]], *, replay: bool, allow_non_participant: bool
-) -> InboundEmail:
-    """One message in its own savepoint; its channel events join ``events`` when it succeeds."""
+@dataclass
+class _Batch:
+    """What a batch's messages leave to be done once for all of them."""
+
+    events: list[tuple[Event, Model]] = field(default_factory=list)
+    outbound_ids: list[int] = field(default_factory=list)
+
+
+def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_non_participant: bool) -> InboundEmail:
+    """One message in its own savepoint; its events and mail join the batch's when it succeeds."""
     if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
         return inbound
     try:
@@ -438,7 +480,8 @@ def _process_row(
             finally:
                 parsed.close()
             finish(run)
-        events.extend(run.events)
+        batch.events.extend(run.events)
+        batch.outbound_ids.extend(run.outbound_ids)
         return inbound
     except TEMPORARY_ERRORS:
         raise

@@ -13,7 +13,9 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django_tasks import task_backends
 
 from atiende.channels.choices import Outcome, QuarantineReason
 from atiende.channels.email import pipeline
@@ -159,3 +161,51 @@ def test_a_message_and_its_copy_in_one_batch_report_once(tmp_path: Path, inbox: 
     results = list(ingest_paths([str(tmp_path)], inbox=inbox))
     assert [r.outcome for r in results] == ["created", "duplicate"]
     assert results[0].inbound == results[1].inbound
+
+
+def test_processing_saves_every_field_the_steps_wrote(inbox: Any) -> None:
+    """``finish`` saves only ``PROCESSED_FIELDS``: the row read back equals the processed object."""
+    fixtures = Path(__file__).parents[4] / "tests" / "fixtures" / "email"
+    batch = [_stored(path.read_bytes(), inbox) for path in sorted(fixtures.glob("*.eml"))]
+    quoted = '<p>Gracias, ya funciona.</p><div class="gmail_quote">El lunes escribiste:<blockquote>…</blockquote></div>'
+    batch.append(_stored(build_email(message_id="<html@cliente.example>", html=quoted), inbox))
+    received = record(batch, enqueue=False)
+    done = pipeline.process_many([r.inbound.pk for r in received if r.inbound.outcome == Outcome.PENDING])
+    assert {row.outcome for row in done} >= {
+        Outcome.CREATED,
+        Outcome.APPENDED,
+        Outcome.BOUNCE,
+        Outcome.LOOP_SUPPRESSED,
+        Outcome.QUARANTINED,
+    }
+    [html] = [row for row in done if row.message_id == "<html@cliente.example>"]
+    assert html.html_display == "<p>Gracias, ya funciona.</p>"
+    for row in done:
+        fresh = InboundEmail.objects.get(pk=row.pk)
+        for model_field in InboundEmail._meta.concrete_fields:
+            name = model_field.attname
+            assert getattr(fresh, name) == getattr(row, name), (row.pk, name)
+
+
+def test_an_intake_batch_sends_its_acknowledgements_with_one_task(
+    inbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from atiende.channels.models import OutboundEmail
+
+    inbox.autoack_enabled = True
+    inbox.save()
+    batch = [
+        _stored(build_email(sender=f"C{i} <c{i}@cliente.example>", message_id=f"<ack-{i}@cliente.example>"), inbox)
+        for i in range(3)
+    ]
+    rows = record(batch, enqueue=False)
+    with (
+        override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        backend: Any = task_backends["default"]
+        pipeline.process_many([r.inbound.pk for r in rows])
+    sends = [r for r in backend.results if "send_outbound" in r.task.module_path]  # queued after the commit
+    acks = list(OutboundEmail.objects.order_by("id").values_list("pk", flat=True))
+    assert len(acks) == 3
+    assert [(r.task.module_path, r.args) for r in sends] == [("atiende.channels.tasks.send_outbound_emails", [acks])]
