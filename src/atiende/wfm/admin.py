@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from atiende.wfm import services
 from atiende.wfm.models import (
     AgentWorkRule,
     Drill,
@@ -36,6 +35,8 @@ class ShiftTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: ShiftTemplate, form: Any, change: bool) -> None:
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        from atiende.wfm import services  # numpy and scipy load only when an admin saves
+
         services.save_shift_template(actor=request.user, template=obj, **fields)  # type: ignore[arg-type]
 
 
@@ -45,6 +46,8 @@ class AgentWorkRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: AgentWorkRule, form: Any, change: bool) -> None:
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name != "agent"}
+        from atiende.wfm import services
+
         services.save_work_rule(actor=request.user, agent=obj.agent, **fields)  # type: ignore[arg-type]
 
 
