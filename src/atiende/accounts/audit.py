@@ -24,7 +24,9 @@ def record(
     obj: models.Model,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    label: str | None = None,
 ) -> AuditLog:
+    """``label``: how to show ``obj`` when the caller knows it already (``str(obj)`` may query)."""
     return AuditLog.objects.create(
         at=clock.now(),
         actor=actor,
@@ -33,7 +35,7 @@ def record(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=(str(obj) if label is None else label)[:200],
         before=_plain(before),
         after=_plain(after),
     )

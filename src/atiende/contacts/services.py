@@ -131,8 +131,14 @@ def _insert_contact(
 
 
 def _announce(actor: User | None, contact: Contact, identities: list[tuple[str, str]]) -> None:
+    # What str(contact) shows, from the identities just written (it would read them back).
+    email = next((value for kind, value in identities if kind == IdentityKind.EMAIL), "")
     audit.record(
-        actor=actor, action="contact.created", obj=contact, after={**_state(contact), "identities": identities}
+        actor=actor,
+        action="contact.created",
+        obj=contact,
+        after={**_state(contact), "identities": identities},
+        label=contact.name or email or f"#{contact.pk}",
     )
     emit(ContactCreated(contact_id=contact.pk), subject=contact, actor=actor)
 
