@@ -75,9 +75,22 @@ def sanitize_html(raw: str) -> str:
     )
 
 
+# The entities the sanitizer writes for text (an escaped "<" in a message quoting HTML or XML
+# can come by the hundred thousand); replacing them first is exact — an entity starts at its
+# own "&", so "&amp;lt;" holds no "&lt;" — and leaves html.unescape only the rare ones.
+_COMMON_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&nbsp;", "\xa0"))
+
+
+def _unescape(text: str) -> str:
+    for entity, char in _COMMON_ENTITIES:
+        if entity in text:
+            text = text.replace(entity, char)
+    return html.unescape(text) if "&" in text else text
+
+
 def html_to_text(markup: str) -> str:
     text = _BLOCK_END.sub("\n", markup)
     text = _TAG.sub("", text)
-    text = html.unescape(text)
+    text = _unescape(text)
     text = _SPACES.sub(" ", text)
     return _BLANK_LINES.sub("\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()

@@ -98,7 +98,8 @@ def _save_local(storage: FileSystemStorage, name: str, spooled: Spooled) -> str:
     except OSError:
         pass
     directory = os.path.dirname(final)
-    os.makedirs(directory, exist_ok=True)
+    if not os.path.isdir(directory):  # a stat; mkdir on an existing directory costs far more here
+        os.makedirs(directory, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-")
     try:
         with os.fdopen(handle, "wb") as out:
