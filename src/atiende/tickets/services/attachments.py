@@ -7,6 +7,8 @@ import mimetypes
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
 from typing import IO
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
+from atiende.contacts.models import Contact
 from atiende.core import clock
 from atiende.tickets.models import Attachment, Message, StoredFile, Ticket, blob_path
 
@@ -105,3 +108,40 @@ def store_attachment(
         uploaded_by=actor,
         created_at=clock.now(),
     )
+
+
+def write_message(
+    *,
+    ticket: Ticket,
+    kind: str,
+    channel: str,
+    actor: User | None,
+    author_contact: Contact | None,
+    text: str,
+    html: str,
+    external_id: str,
+    at: datetime,
+    attachments: Sequence[tuple[IO[bytes], str, str]] = (),
+) -> Message:
+    """Insert a message (checked and sanitized by the caller) and store its files.
+
+    Written by an agent (``actor`` is one) or by ``author_contact``; the one place a
+    new ticket's description and a later message are written.
+    """
+    is_agent = actor is not None and actor.is_agent
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        author_user=actor if is_agent else None,
+        author_contact=None if is_agent else author_contact,
+        body_text=text,
+        body_html=html,
+        external_id=external_id,
+        created_at=at,
+    )
+    for handle, filename, content_type in attachments:
+        store_attachment(
+            actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
+        )
+    return message

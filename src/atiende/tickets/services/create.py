@@ -21,7 +21,7 @@ from atiende.tickets import custom_fields as cf
 from atiende.tickets.choices import PRIORITY_BY_NAME, PRIORITY_NAMES, Channel, MessageKind, Priority, Status, Tier
 from atiende.tickets.events import MessageAdded, TicketCreated
 from atiende.tickets.models import Category, Message, Ticket
-from atiende.tickets.services.attachments import store_attachment
+from atiende.tickets.services.attachments import write_message
 from atiende.tickets.services.catalog import get_or_create_tags, normalize_tag
 from atiende.tickets.services.common import append_search_text, clean_subject, snapshot
 
@@ -161,21 +161,18 @@ def create_ticket_with_message(
         cc_list = list({c.pk: c for c in ccs if c.pk != requester.pk}.values())
         if cc_list:
             ticket.ccs.add(*cc_list)
-        message = Message.objects.create(
+        message = write_message(
             ticket=ticket,
             kind=MessageKind.REPLY,
             channel=channel,
-            author_user=actor if is_agent else None,
-            author_contact=None if is_agent else requester,
-            body_text=text,
-            body_html=clean_html,
+            actor=actor,
+            author_contact=requester,
+            text=text,
+            html=clean_html,
             external_id=external_id,
-            created_at=now,
+            at=now,
+            attachments=attachments,
         )
-        for handle, filename, content_type in attachments:
-            store_attachment(
-                actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
-            )
         state = snapshot(
             ticket,
             relations={

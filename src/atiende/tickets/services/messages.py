@@ -26,7 +26,7 @@ from atiende.core.html import html_to_text, sanitize_html
 from atiende.tickets.choices import Channel, LinkKind, MessageKind, Status
 from atiende.tickets.events import MessageAdded
 from atiende.tickets.models import CustomField, Message, Ticket, TicketLink
-from atiende.tickets.services.attachments import store_attachment
+from atiende.tickets.services.attachments import write_message
 from atiende.tickets.services.common import append_search_text, changed, record_history, snapshot
 from atiende.tickets.services.create import Upload, create_ticket_with_message
 from atiende.tickets.services.update import apply_status, check_transition, stop_waiting
@@ -139,21 +139,18 @@ def add_message(
         raise ValidationError({"ticket": _("Closed tickets are final; open a follow-up instead.")})
 
     before = snapshot(ticket, relations=False)
-    message = Message.objects.create(
+    message = write_message(
         ticket=ticket,
         kind=MessageKind.NOTE if internal else MessageKind.REPLY,
         channel=channel,
-        author_user=actor if is_agent else None,
+        actor=actor,
         author_contact=None if is_agent else contact,
-        body_text=text,
-        body_html=clean_html,
+        text=text,
+        html=clean_html,
         external_id=external_id,
-        created_at=now,
+        at=now,
+        attachments=attachments,
     )
-    for handle, filename, content_type in attachments:
-        store_attachment(
-            actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
-        )
 
     if not is_agent:
         ticket.customer_reply_count += 1
