@@ -31,10 +31,7 @@ def _surviving(contact: Contact) -> Contact:
 
 
 def find_by_identity(kind: str, value: str) -> Contact | None:
-    identity = ContactIdentity.objects.select_related("contact").filter(kind=kind, value=normalize(kind, value)).first()
-    if identity is None:
-        return None
-    return _surviving(identity.contact)
+    return find_by_identities(kind, [value]).get(normalize(kind, value))
 
 
 def find_by_identities(kind: str, values: Iterable[str]) -> dict[str, Contact]:
