@@ -30,12 +30,15 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special  # type: ignore[import-untyped]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _TINY = 1e-280
+
+# scipy.special is imported inside the functions that use it: this module is imported by
+# the URLconf (through the WFM views), and every process that reverses a URL would
+# otherwise pay for scipy at start.
 
 
 def _f(x: ArrayLike) -> FloatArray:
@@ -64,6 +67,8 @@ def log_erlang_b(servers: ArrayLike, traffic: ArrayLike) -> FloatArray:
     zero_traffic = (a <= 0) & ~zero_servers
     ok = ~zero_servers & ~zero_traffic
     if np.any(ok):
+        from scipy import special  # type: ignore[import-untyped]
+
         nn, aa = n[ok], a[ok]
         log_pmf = nn * np.log(aa) - aa - special.gammaln(nn + 1.0)
         cdf = special.gammaincc(nn + 1.0, aa)
@@ -96,6 +101,8 @@ def erlang_c(agents: ArrayLike, traffic: ArrayLike) -> FloatArray:
 
 def _log_gmr_a(x: FloatArray, y: FloatArray) -> FloatArray:
     """``log A(x, y)``, ``A(x, y) = x e^y y^-x γ(x, y) = Σ_j y^j / Π_{i=1..j} (x + i)``."""
+    from scipy import special  # type: ignore[import-untyped]
+
     p = special.gammainc(x, y)
     out = np.empty_like(x)
     good = p > _TINY
@@ -250,6 +257,8 @@ def _service_level(
 
 def _halfin_whitt_beta(a: FloatArray, s: FloatArray, t: FloatArray, target: FloatArray) -> FloatArray:
     """β with ``1 - C(β)·exp(-β√a·t/s) = target``, ``C(β) = 1/(1 + βΦ(β)/φ(β))`` (cheap, approximate)."""
+    from scipy import special  # type: ignore[import-untyped]
+
     lo = np.zeros_like(a)
     hi = np.full_like(a, 8.0)
     root_a = np.sqrt(a)

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats  # type: ignore[import-untyped]
 
 STRATEGY_LONGEST_IDLE = 0
 STRATEGY_PRIORITY = 1
@@ -423,6 +422,8 @@ def _estimate(values: Sequence[float]) -> Estimate:
     mean = float(arr.mean())
     if arr.size < 2:
         return Estimate(mean, mean, mean)
+    from scipy import stats  # type: ignore[import-untyped]
+
     half = float(stats.t.ppf(0.975, arr.size - 1) * arr.std(ddof=1) / math.sqrt(arr.size))
     return Estimate(mean, mean - half, mean + half)
 
