@@ -132,6 +132,9 @@ def cmd_worker(extra: Sequence[str]) -> int:
         from django.conf import settings
 
         _fail(f"the task backend {settings.TASKS['default']['BACKEND']} runs tasks in-process; there is no worker")
+    from atiende.core.warmup import warm
+
+    warm()  # before the first job: RQ's work horses are forked from this process
     return _django(argv)
 
 
