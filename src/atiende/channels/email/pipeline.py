@@ -63,6 +63,7 @@ from atiende.contacts.models import Contact
 from atiende.core import clock
 from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
+from atiende.core.rows import save_fields
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Message, Ticket
 from atiende.tickets.services import add_message, create_ticket_with_message, update_ticket
@@ -387,7 +388,7 @@ PROCESSED_FIELDS = (
 def finish(run: _Run) -> None:
     inbound = run.inbound
     inbound.processed_at = clock.now()
-    inbound.save(update_fields=PROCESSED_FIELDS)
+    save_fields(inbound, PROCESSED_FIELDS)  # save(update_fields=…) without its per-call SQL building
     run.events.append(
         (
             EmailReceived(

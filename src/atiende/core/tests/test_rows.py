@@ -1,0 +1,75 @@
+"""save_fields writes what save(update_fields=…) writes, with one cached statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from atiende.core.models import OutboxEvent
+from atiende.core.rows import save_fields
+
+T0 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+FIELDS = ("payload", "changes", "delivered_at", "attempts", "last_error", "cause", "next_attempt_at")
+
+
+def _event(**extra: object) -> OutboxEvent:
+    return OutboxEvent.objects.create(type="test.row", payload={"a": 1}, created_at=T0, **extra)
+
+
+def _change(event: OutboxEvent, cause: OutboxEvent | None) -> None:
+    event.payload = {"texto": "¿qué tal?", "n": [1, 2.5, None], "nested": {"ok": True}}
+    event.changes = {}
+    event.delivered_at = T0 + timedelta(minutes=5, microseconds=123)
+    event.attempts = 3
+    event.last_error = "línea 1\nlínea 2 'comillas' \"dobles\" ; DROP TABLE x"
+    event.cause = cause
+    event.next_attempt_at = None
+
+
+def _stored(pk: object) -> dict[str, object]:
+    row = OutboxEvent.objects.values(*[f if f != "cause" else "cause_id" for f in FIELDS], "type").get(pk=pk)
+    return row
+
+
+@pytest.mark.django_db
+def test_save_fields_stores_exactly_what_save_stores() -> None:
+    cause = _event()
+    by_save = _event(next_attempt_at=T0)
+    by_rows = _event(next_attempt_at=T0)
+    _change(by_save, cause)
+    _change(by_rows, cause)
+    by_save.save(update_fields=FIELDS)
+    assert save_fields(by_rows, FIELDS) == 1
+    assert _stored(by_rows.pk) == _stored(by_save.pk)
+    stored = _stored(by_rows.pk)
+    assert stored["payload"] == by_rows.payload
+    assert stored["delivered_at"] == T0 + timedelta(minutes=5, microseconds=123)
+    assert stored["cause_id"] == cause.pk
+    assert stored["next_attempt_at"] is None
+    assert stored["type"] == "test.row"  # fields not named are left alone
+
+
+@pytest.mark.django_db
+def test_save_fields_is_one_statement_and_touches_only_its_row() -> None:
+    first, second = _event(), _event()
+    first.attempts = 7
+    first.last_error = "x"
+    with CaptureQueriesContext(connection) as queries:
+        assert save_fields(first, ("attempts", "last_error")) == 1
+    assert len(queries) == 1
+    assert queries[0]["sql"].startswith("UPDATE")
+    second.refresh_from_db()
+    assert (second.attempts, second.last_error) == (0, "")
+    first.refresh_from_db()
+    assert (first.attempts, first.last_error) == (7, "x")
+
+
+@pytest.mark.django_db
+def test_save_fields_on_a_missing_row_writes_nothing() -> None:
+    gone = _event()
+    OutboxEvent.objects.filter(pk=gone.pk).delete()
+    gone.attempts = 2
+    assert save_fields(gone, ("attempts",)) == 0
