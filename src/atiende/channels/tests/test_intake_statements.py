@@ -260,3 +260,19 @@ def test_a_new_sender_with_a_copy_from_end_to_end(inbox: Any) -> None:
     assert sum(s.startswith("SELECT") and 'FROM "contacts_contactidentity"' in s for s in sql) == 3
     # Suppression is checked once, in the acknowledgement's one statement.
     assert sum('"atiende_channels_suppression"' in s for s in sql) == 1
+
+
+def test_the_acknowledgement_limit_counts_only_acknowledgements_to_that_address(inbox: Any, settings: Any) -> None:
+    settings.ATIENDE_EMAIL_AUTOACK_LIMIT = 1
+    contact = make_contact(email="Ana@Cliente.example")
+    other = make_contact(email="otra@cliente.example")
+    ticket = make_ticket(requester=contact)
+    message = parsed()
+    # Replies to her and acknowledgements to someone else do not use up her allowance.
+    create_outbound(
+        kind=OutboundKind.REPLY, inbox=inbox, ticket=ticket, to=["ana@cliente.example"], subject="Re", body_text="x"
+    )
+    assert autoack.queue(inbox=inbox, ticket=make_ticket(requester=other), contact=other, parsed=message) is not None
+    first = autoack.queue(inbox=inbox, ticket=ticket, contact=contact, parsed=message)
+    assert first is not None and first.recipient == "ana@cliente.example"
+    assert autoack.queue(inbox=inbox, ticket=ticket, contact=contact, parsed=message) is None
