@@ -11,6 +11,7 @@ from django.db import models
 from atiende.accounts.models import AuditLog, User
 from atiende.core import clock
 from atiende.core.context import client_ip
+from atiende.core.deferred import defer
 
 
 def _plain(values: dict[str, Any] | None) -> dict[str, Any]:
@@ -26,8 +27,12 @@ def record(
     after: dict[str, Any] | None = None,
     label: str | None = None,
 ) -> AuditLog:
-    """``label``: how to show ``obj`` when the caller knows it already (``str(obj)`` may query)."""
-    return AuditLog.objects.create(
+    """``label``: how to show ``obj`` when the caller knows it already (``str(obj)`` may query).
+
+    Inside a :func:`~atiende.core.deferred.deferred_inserts` block (a batch of intake) the
+    row is inserted with the block's others when it ends, and has no ``pk`` before.
+    """
+    row = AuditLog(
         at=clock.now(),
         actor=actor,
         actor_label=actor.email if actor is not None else "system",
@@ -39,6 +44,9 @@ def record(
         before=_plain(before),
         after=_plain(after),
     )
+    if not defer(row):
+        row.save(force_insert=True)
+    return row
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 * :func:`emit` writes an :class:`OutboxEvent` row inside the caller's transaction and
   schedules delivery with ``transaction.on_commit`` — a rolled-back change emits nothing.
+  Inside a :func:`~atiende.core.deferred.deferred_inserts` block (a batch of intake)
+  the row is inserted with the block's others when it ends.
 * :func:`deliver` runs each subscriber in its own transaction together with an
   :class:`EventDelivery` row that is unique per (event, subscriber): a second worker
   delivering the same event fails on that constraint and skips, so a subscriber's
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
 from atiende.core import clock
+from atiende.core.deferred import defer
 from atiende.core.models import EventDelivery, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -134,7 +137,8 @@ def emit(
     row = _row(event, subject=subject, actor=actor, changes=changes)
     if row is None:
         return None
-    row.save(force_insert=True)
+    if not defer(row):  # inside a batch's deferred_inserts block the batch inserts it
+        row.save(force_insert=True)
     _schedule_delivery(str(row.pk))
     return row
 
@@ -148,7 +152,9 @@ def emit_many(events: Sequence[tuple[Event, models.Model | None]]) -> list[Outbo
     rows = [row for event, subject in events if (row := _row(event, subject=subject)) is not None]
     if not rows:
         return []
-    OutboxEvent.objects.bulk_create(rows, batch_size=1000)
+    deferred = [defer(row) for row in rows]
+    if not all(deferred):
+        OutboxEvent.objects.bulk_create(rows, batch_size=1000)
     for row in rows:
         _schedule_delivery(str(row.pk))
     return rows

@@ -61,6 +61,7 @@ from atiende.channels.events import EmailBounced, EmailQuarantined, EmailReceive
 from atiende.channels.models import InboundEmail, Inbox
 from atiende.contacts.models import Contact
 from atiende.core import clock
+from atiende.core.deferred import deferred_inserts
 from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.core.rows import save_fields
@@ -431,7 +432,8 @@ def process_many(
     that do not exist are left out).
     """
     ids = list(dict.fromkeys(inbound_ids))
-    with transaction.atomic():
+    # One transaction; its outbox events and audit rows are inserted once, at its end.
+    with deferred_inserts():
         locked = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").filter(pk__in=ids)
         rows = {row.pk: row for row in locked}
         batch = _Batch()
