@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from atiende.accounts import tokens
 from atiende.accounts.choices import AGENT_ROLES
 from atiende.accounts.models import ApiToken, AuditLog, Organization, Team, User
+from atiende.core.memo import memoized
 
 
 def users_visible_to(viewer: User) -> QuerySet[User]:
@@ -47,7 +48,10 @@ def organization_for_email(email: str) -> Organization | None:
     domain = email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
     if not domain:
         return None
-    return Organization.objects.filter(domains__domain=domain).first()
+    # Once per batch of intake for each domain (many senders share one).
+    return memoized(
+        "organization_for_domain", domain, lambda: Organization.objects.filter(domains__domain=domain).first()
+    )
 
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:

@@ -43,7 +43,8 @@ def find_by_identities(kind: str, values: Iterable[str]) -> dict[str, Contact]:
     normalized = {normalize(kind, value) for value in values}
     if not normalized:
         return {}
-    identities = ContactIdentity.objects.select_related("contact").filter(kind=kind, value__in=normalized)
+    # No ORDER BY (the model orders by kind and primary first): a dict is built from the rows.
+    identities = ContactIdentity.objects.select_related("contact").filter(kind=kind, value__in=normalized).order_by()
     return {identity.value: _surviving(identity.contact) for identity in identities}
 
 

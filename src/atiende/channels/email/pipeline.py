@@ -64,6 +64,7 @@ from atiende.core import clock
 from atiende.core.deferred import deferred_inserts
 from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
+from atiende.core.memo import batch_memo
 from atiende.core.rows import save_fields
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Message, Ticket
@@ -432,8 +433,9 @@ def process_many(
     that do not exist are left out).
     """
     ids = list(dict.fromkeys(inbound_ids))
-    # One transaction; its outbox events and audit rows are inserted once, at its end.
-    with deferred_inserts():
+    # One transaction; its outbox events and audit rows are inserted once, at its end, and
+    # what its messages look up alike (an organization by domain) is looked up once.
+    with deferred_inserts(), batch_memo():
         locked = InboundEmail.objects.select_for_update(of=("self",)).select_related("inbox").filter(pk__in=ids)
         rows = {row.pk: row for row in locked}
         batch = _Batch()

@@ -17,12 +17,16 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django_tasks import task_backends
 
+from atiende.accounts.models import AuditLog
+from atiende.accounts.tests.factories import make_organization
 from atiende.channels.choices import Outcome, QuarantineReason
 from atiende.channels.email import pipeline
 from atiende.channels.email.intake import record, store
 from atiende.channels.models import InboundEmail
 from atiende.channels.services.intake import ingest_paths
 from atiende.channels.tests.factories import build_email, make_inbox
+from atiende.contacts.models import Contact
+from atiende.core.models import OutboxEvent
 from atiende.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +115,37 @@ def test_a_failing_message_is_quarantined_alone_and_the_rest_of_the_batch_lands(
     assert done[1].reason_code == QuarantineReason.PROCESSING_ERROR and "boom" in done[1].reason
     assert done[1].ticket is None
     assert Ticket.objects.count() == 2  # nothing of the failed message's work survived
+    # Nor its audit rows and events, which the batch inserts at its end.
+    assert AuditLog.objects.filter(action="ticket.created").count() == 2
+    assert OutboxEvent.objects.filter(type="ticket.created").count() == 2
+    received = OutboxEvent.objects.filter(type="email.received").values_list("payload", flat=True)
+    assert sorted(p["inbound_id"] for p in received) == [rows[0].pk, rows[2].pk]
+
+
+def test_a_batch_looks_up_each_sender_domain_once(inbox: Any) -> None:
+    organization = make_organization(domains=["cliente.example"])
+    rows = [
+        r.inbound
+        for r in record(
+            [
+                _stored(build_email(sender=f"persona{i}@{domain}", message_id=f"<d-{i}@x>", subject=f"Caso {i}"), inbox)
+                for i, domain in enumerate(["cliente.example", "otro.example", "cliente.example", "otro.example"])
+            ],
+            enqueue=False,
+        )
+    ]
+    with CaptureQueriesContext(connection) as capture:
+        done = pipeline.process_many([r.pk for r in rows])
+    assert [r.outcome for r in done] == [Outcome.CREATED] * 4
+    lookups = [q["sql"] for q in capture.captured_queries if 'FROM "accounts_organization"' in q["sql"]]
+    assert len(lookups) == 2  # cliente.example and otro.example, once each
+    placed = {c.primary_email: c.organization_id for c in Contact.objects.all()}
+    assert placed == {
+        "persona0@cliente.example": organization.pk,
+        "persona1@otro.example": None,
+        "persona2@cliente.example": organization.pk,
+        "persona3@otro.example": None,
+    }
 
 
 def test_a_database_error_rolls_the_whole_batch_back_and_leaves_it_pending(inbox: Any) -> None:
