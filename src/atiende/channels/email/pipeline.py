@@ -64,7 +64,7 @@ from atiende.core import clock
 from atiende.core.deferred import deferred_inserts
 from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
-from atiende.core.memo import batch_memo
+from atiende.core.memo import batch_memo, memoized
 from atiende.core.rows import save_fields
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Message, Ticket
@@ -107,7 +107,14 @@ def own_addresses_key() -> str:
 
 
 def own_addresses() -> tuple[frozenset[str], frozenset[str]]:
-    """Our inbox addresses and their domains (cached for a minute; inbox changes clear it)."""
+    """Our inbox addresses and their domains (cached for a minute; inbox changes clear it).
+
+    Read from the cache once per batch (with Redis, a round trip per message otherwise).
+    """
+    return memoized("own_addresses", None, _own_addresses)
+
+
+def _own_addresses() -> tuple[frozenset[str], frozenset[str]]:
     key = own_addresses_key()
     addresses = cache.get(key)
     if addresses is None:

@@ -244,3 +244,17 @@ def test_an_intake_batch_sends_its_acknowledgements_with_one_task(
     acks = list(OutboundEmail.objects.order_by("id").values_list("pk", flat=True))
     assert len(acks) == 3
     assert [(r.task.module_path, r.args) for r in sends] == [("atiende.channels.tasks.send_outbound_emails", [acks])]
+
+
+def test_a_batch_reads_our_own_addresses_once(inbox: Any) -> None:
+    rows = [
+        r.inbound
+        for r in record(
+            [_stored(build_email(message_id=f"<own-{i}@x>", subject=f"Caso {i}"), inbox) for i in range(4)],
+            enqueue=False,
+        )
+    ]
+    with mock.patch.object(pipeline, "cache", wraps=pipeline.cache) as cache:
+        done = pipeline.process_many([r.pk for r in rows])
+    assert [r.outcome for r in done] == [Outcome.CREATED] * 4
+    assert cache.get.call_count == 1
