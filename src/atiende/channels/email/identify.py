@@ -24,7 +24,14 @@ from atiende.contacts.choices import IdentityKind
 from atiende.contacts.models import Contact
 from atiende.contacts.normalize import normalize
 from atiende.contacts.selectors import find_by_identities
-from atiende.contacts.services import create_contacts_for_identities, get_or_create_contact
+from atiende.contacts.services import (
+    create_contact_for_identity,
+    create_contacts_for_identities,
+    get_or_create_contact,
+)
+
+# Every address a message's lookup asked about: its contact, or None when it has none yet.
+Known = dict[str, Contact | None]
 
 
 def usable(address: str) -> str:
@@ -60,11 +67,34 @@ def sender_candidates(parsed: ParsedEmail, envelope_sender: str = "") -> list[Ad
     return found
 
 
-def identify_sender(parsed: ParsedEmail, *, envelope_sender: str = "", language: str = "") -> Contact | None:
+def look_up(addresses: Iterable[str]) -> Known:
+    """The contacts of ``addresses`` with one query: the sender's candidates and the copies."""
+    wanted = {email for address in addresses if (email := usable(address))}
+    found = find_by_identities(IdentityKind.EMAIL, wanted)
+    return {email: found.get(email) for email in wanted}
+
+
+def identify_sender(
+    parsed: ParsedEmail, *, envelope_sender: str = "", language: str = "", known: Known | None = None
+) -> Contact | None:
+    """The contact of the first usable sender address, created when unknown.
+
+    ``known``: what :func:`look_up` found for the message's addresses (no second query);
+    a contact created here is added to it, for :func:`copied`.
+    """
     for candidate in sender_candidates(parsed, envelope_sender):
-        contact = contact_for(candidate, language=language)
-        if contact is not None:
-            return contact
+        email = usable(candidate.address)
+        if not email:
+            continue
+        if known is None or email not in known:
+            return contact_for(candidate, language=language)
+        contact = known[email]
+        if contact is None:
+            contact, _created = create_contact_for_identity(
+                actor=None, kind=IdentityKind.EMAIL, value=email, name=candidate.name[:200], language=language
+            )
+            known[email] = contact
+        return contact
     return None
 
 
@@ -74,8 +104,8 @@ class Copies:
     agents: list[User] = field(default_factory=list)
 
 
-def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str]) -> Copies:
-    """The people on To/Cc besides the sender and our inboxes: agents and contacts."""
+def copy_addresses(parsed: ParsedEmail, own_addresses: Iterable[str]) -> list[Address]:
+    """To and Cc without our inboxes (plus-addressed or not) and repeats, normalized, at most the limit."""
     own = {a.lower() for a in own_addresses}
     limit = conf.get("ATIENDE_EMAIL_MAX_CCS")
     seen: set[str] = set()
@@ -87,7 +117,15 @@ def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str]
             continue
         seen.add(email)
         addresses.append(Address(address.name, email))
-    addresses = addresses[:limit]
+    return addresses[:limit]
+
+
+def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str], known: Known | None = None) -> Copies:
+    """The people on To/Cc besides the sender and our inboxes: agents and contacts.
+
+    ``known``: what :func:`look_up` already found (addresses in it are not looked up again).
+    """
+    addresses = copy_addresses(parsed, own_addresses)
     if not addresses:
         return Copies()
     agents = {
@@ -97,15 +135,19 @@ def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str]
     }
     result = Copies()
     people = [a for a in addresses if a.address not in agents]
-    known = find_by_identities(IdentityKind.EMAIL, [a.address for a in people])
-    unknown = [(a.address, a.name[:200]) for a in people if a.address not in known]
+    looked_up = known or {}
+    contacts = {a.address: c for a in people if (c := looked_up.get(a.address)) is not None}
+    missing = [a.address for a in people if a.address not in looked_up]
+    if missing:
+        contacts.update(find_by_identities(IdentityKind.EMAIL, missing))
+    unknown = [(a.address, a.name[:200]) for a in people if a.address not in contacts]
     if unknown:
-        known.update(create_contacts_for_identities(actor=None, kind=IdentityKind.EMAIL, people=unknown))
+        contacts.update(create_contacts_for_identities(actor=None, kind=IdentityKind.EMAIL, people=unknown))
     for address in addresses:
         if address.address in agents:
             result.agents.append(agents[address.address])
             continue
-        contact = known[address.address]
+        contact = contacts[address.address]
         if contact.pk != sender.pk and contact not in result.contacts:
             result.contacts.append(contact)
     return result

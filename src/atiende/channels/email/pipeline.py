@@ -52,7 +52,14 @@ from atiende.channels.choices import (
 from atiende.channels.email import autoack, bounces, rawstore
 from atiende.channels.email.compose import enqueue_send_many
 from atiende.channels.email.detect import Verdict, classify
-from atiende.channels.email.identify import copied, identify_sender
+from atiende.channels.email.identify import (
+    Known,
+    copied,
+    copy_addresses,
+    identify_sender,
+    look_up,
+    sender_candidates,
+)
 from atiende.channels.email.inline import resolve_cids
 from atiende.channels.email.parse import ParsedEmail, parse, parse_headers_only
 from atiende.channels.email.quoting import split_html, split_text
@@ -95,6 +102,8 @@ class _Run:
     oversize: bool = False
     allow_non_participant: bool = False
     notes: list[str] = field(default_factory=list)
+    # The contacts of the message's addresses, looked up once by ``identify``.
+    known: Known = field(default_factory=dict)
     # The channel's own events, recorded with the batch's once the message's savepoint succeeded.
     events: list[tuple[Event, Model]] = field(default_factory=list)
     # Outbound mail to send after the batch commits (auto-acknowledgements), one task for all.
@@ -144,7 +153,13 @@ def load(inbound: InboundEmail) -> tuple[ParsedEmail, bool]:
 
 
 def identify(run: _Run) -> Contact:
-    sender = identify_sender(run.parsed, envelope_sender=run.inbound.envelope_sender, language=run.inbox.language)
+    """The sender's contact; the sender's and the copies' addresses are looked up with one query."""
+    envelope_sender = run.inbound.envelope_sender
+    run.known = look_up(
+        [a.address for a in sender_candidates(run.parsed, envelope_sender)]
+        + [a.address for a in copy_addresses(run.parsed, run.own_addresses)]
+    )
+    sender = identify_sender(run.parsed, envelope_sender=envelope_sender, language=run.inbox.language, known=run.known)
     if sender is None:
         raise Quarantine(QuarantineReason.NO_SENDER, "no usable address in From, Sender, Reply-To or Return-Path")
     return sender
@@ -233,7 +248,7 @@ def deliver(run: _Run, sender: Contact, match: ThreadMatch | None) -> Message:
         files, content_ids = uploads(run)
         text, html = bodies(run, has_uploads=bool(files))
         subject = parsed.subject or _("(no subject)")
-    copies = copied(parsed, sender=sender, own_addresses=run.own_addresses)
+    copies = copied(parsed, sender=sender, own_addresses=run.own_addresses, known=run.known)
     if match is None:
         # Customers cannot fill in custom fields by email: required ones are for agents later.
         _ticket, message = create_ticket_with_message(

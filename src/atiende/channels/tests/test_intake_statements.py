@@ -256,8 +256,8 @@ def test_a_new_sender_with_a_copy_from_end_to_end(inbox: Any) -> None:
     assert row.outcome == Outcome.CREATED and message_of(row).ticket_id == ticket.pk
     assert [c.primary_email for c in ticket.ccs.all()] == ["jefa@cliente.example"]
     assert OutboundEmail.objects.filter(kind=OutboundKind.AUTO_ACK, recipient="nuevo@cliente.example").exists()
-    # The sender's identity once, the copies' once, the acknowledgement's address once.
-    assert sum(s.startswith("SELECT") and 'FROM "contacts_contactidentity"' in s for s in sql) == 3
+    # The sender's and the copies' identities in one query, the acknowledgement's address once.
+    assert sum(s.startswith("SELECT") and 'FROM "contacts_contactidentity"' in s for s in sql) == 2
     # Suppression is checked once, in the acknowledgement's one statement.
     assert sum('"atiende_channels_suppression"' in s for s in sql) == 1
 
@@ -276,3 +276,41 @@ def test_the_acknowledgement_limit_counts_only_acknowledgements_to_that_address(
     first = autoack.queue(inbox=inbox, ticket=ticket, contact=contact, parsed=message)
     assert first is not None and first.recipient == "ana@cliente.example"
     assert autoack.queue(inbox=inbox, ticket=ticket, contact=contact, parsed=message) is None
+
+
+def test_the_sender_and_the_copies_are_looked_up_together(inbox: Any) -> None:
+    ana = make_contact(email="ana@cliente.example")
+    jefa = make_contact(email="jefa@cliente.example")
+    with CaptureQueriesContext(connection) as capture:
+        row = deliver(
+            build_email(
+                sender="Ana <ANA@cliente.example>",
+                cc=["ana@cliente.example", "Jefa <jefa@cliente.example>", "Nuevo <nuevo@cliente.example>"],
+                message_id="<together@x>",
+            ),
+            inbox=inbox,
+        )
+    ticket = ticket_of(row)
+    assert ticket.requester_id == ana.pk
+    ccs = sorted(ticket.ccs.all(), key=lambda c: c.pk)
+    assert ccs[0] == jefa and [c.primary_email for c in ccs] == ["jefa@cliente.example", "nuevo@cliente.example"]
+    assert Contact.objects.get(identities__value="nuevo@cliente.example").name == "Nuevo"
+    sql = statements(capture)
+    # One lookup for everyone on the message, one for the acknowledgement's address.
+    assert sum(s.startswith("SELECT") and 'FROM "contacts_contactidentity"' in s for s in sql) == 2
+
+
+def test_an_unusable_from_falls_back_to_reply_to_with_the_shared_lookup(inbox: Any) -> None:
+    known = make_contact(email="respuestas@cliente.example")
+    row = deliver(
+        build_email(sender="no es una direccion", headers={"Reply-To": "respuestas@cliente.example"}),
+        inbox=inbox,
+    )
+    assert ticket_of(row).requester_id == known.pk
+    row = deliver(
+        build_email(
+            sender="tampoco", headers={"Reply-To": "Nueva <nueva@cliente.example>"}, message_id="<fallback-2@x>"
+        ),
+        inbox=inbox,
+    )
+    assert ticket_of(row).requester.primary_email == "nueva@cliente.example"
