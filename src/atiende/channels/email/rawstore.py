@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -100,14 +101,16 @@ def _save_local(storage: FileSystemStorage, name: str, spooled: Spooled) -> str:
     directory = os.path.dirname(final)
     if not os.path.isdir(directory):  # a stat; mkdir on an existing directory costs far more here
         os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".incoming-")
+    # A fresh name created exclusively with its final mode: what mkstemp + chmod did, in
+    # one system call instead of two (intake writes a file per message).
+    temporary = os.path.join(directory, f".incoming-{secrets.token_hex(8)}")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o640)
     try:
         with os.fdopen(handle, "wb") as out:
             spooled.file.seek(0)
             shutil.copyfileobj(spooled.file, out, CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, 0o640)
         os.replace(temporary, final)
     except BaseException:
         with contextlib.suppress(OSError):

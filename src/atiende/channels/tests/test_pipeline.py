@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.files.storage import default_storage
 
 from atiende.accounts.choices import Role
 from atiende.accounts.tests.factories import make_organization, make_team, make_user
@@ -38,6 +41,12 @@ def test_raw_bytes_are_stored_before_processing_and_kept(inbox: Any) -> None:
 
     assert read_raw(row.raw_path) == raw
     assert row.raw_size == len(raw)
+    # Readable by its owner and group only, and no temporary left beside it.
+    path = Path(default_storage.path(row.raw_path))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o640 & ~umask
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
     pipeline.process(row.pk)
     row.refresh_from_db()
     assert row.outcome == Outcome.CREATED and read_raw(row.raw_path) == raw
@@ -287,10 +296,7 @@ def test_parse_defects_are_recorded(inbox: Any) -> None:
 
 
 def test_leftovers_of_killed_writers_are_collected(inbox: Any) -> None:
-    import os
     import time
-
-    from django.core.files.storage import default_storage
 
     from atiende.channels.email import rawstore
     from atiende.channels.tasks import collect_orphan_raw

@@ -64,15 +64,18 @@ def test_a_database_outage_answers_451_and_stores_nothing(smtpd: int) -> None:
     assert InboundEmail.objects.filter(message_id="<smtp-2@cliente.example>").count() == 1
 
 
-def test_a_full_disk_answers_451_and_leaves_no_partial_file(smtpd: int) -> None:
+def test_a_full_disk_answers_451_and_leaves_no_partial_file(smtpd: int, settings: Any, tmp_path: Path) -> None:
     from django.core.files.storage import default_storage
 
+    # A storage of its own: tests on other workers write (and leave) temporaries in the shared one.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     root = Path(default_storage.path("email/raw"))
+    assert str(root).startswith(str(tmp_path))
 
     def temporaries() -> set[Path]:
         return set(root.rglob(".incoming-*")) if root.exists() else set()
 
-    before = temporaries()  # other tests (kill -9 of a writer) may have left some: not ours
+    before = temporaries()
     full = OSError(28, "No space left on device")
     with mock.patch("atiende.channels.email.rawstore.shutil.copyfileobj", side_effect=full):
         with pytest.raises(smtplib.SMTPDataError) as error:
