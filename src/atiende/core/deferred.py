@@ -2,7 +2,7 @@
 
 A block opened with :func:`deferred_inserts` is a transaction (or a savepoint, inside
 one) in which :func:`defer` queues a row instead of inserting it. When the block ends
-normally, the queued rows are inserted with one ``bulk_create`` per model, in the order
+normally, the queued rows are inserted with one statement per model (``executemany``), in the order
 they were queued, inside it; when it raises, they go with its rollback.
 
 A row queued inside a savepoint that is rolled back later in the block is dropped, as
@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from django.db import models, transaction
+
+from atiende.core.rows import insert_rows
 
 
 class _Marker:
@@ -86,4 +88,4 @@ def _flush(queue: _Queue) -> None:
         if id(marker) in alive:
             by_model.setdefault(type(row), []).append(row)
     for model, rows in by_model.items():
-        model._default_manager.bulk_create(rows, batch_size=500)
+        insert_rows(model, rows)

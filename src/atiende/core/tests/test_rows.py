@@ -73,3 +73,46 @@ def test_save_fields_on_a_missing_row_writes_nothing() -> None:
     OutboxEvent.objects.filter(pk=gone.pk).delete()
     gone.attempts = 2
     assert save_fields(gone, ("attempts",)) == 0
+
+
+@pytest.mark.django_db
+def test_insert_rows_writes_what_bulk_create_writes() -> None:
+    from atiende.accounts.models import AuditLog
+    from atiende.core.rows import insert_rows
+
+    cause = _event()
+
+    def events(tag: str) -> list[OutboxEvent]:
+        rows = [
+            OutboxEvent(
+                type=f"test.{tag}",
+                payload={"n": n, "texto": "año"},
+                changes={"status": [None, "new"]} if n else {},
+                cause=cause if n == 1 else None,
+                depth=n,
+                created_at=T0 + timedelta(seconds=n),
+            )
+            for n in range(3)
+        ]
+        return rows
+
+    OutboxEvent.objects.bulk_create(events("bulk"))
+    mine = events("rows")
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(OutboxEvent, mine)
+    assert len(queries) == 1  # one statement for every row (executemany)
+    assert not mine[0]._state.adding
+
+    def stored(tag: str) -> list[tuple[object, ...]]:
+        return list(
+            OutboxEvent.objects.filter(type=f"test.{tag}")
+            .order_by("depth")
+            .values_list("payload", "changes", "cause_id", "depth", "created_at", "delivered_at", "attempts")
+        )
+
+    assert stored("rows") == stored("bulk") and len(stored("rows")) == 3
+    assert set(OutboxEvent.objects.filter(type="test.rows").values_list("pk", flat=True)) == {r.pk for r in mine}
+    # A model with a database-assigned key: the rows get one each.
+    insert_rows(AuditLog, [AuditLog(at=T0, action="test.rows", object_type="x", object_id=str(n)) for n in range(2)])
+    assert sorted(AuditLog.objects.filter(action="test.rows").values_list("object_id", flat=True)) == ["0", "1"]
+    insert_rows(AuditLog, [])  # nothing to do
