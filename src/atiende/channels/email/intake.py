@@ -76,6 +76,8 @@ class Stored:
     recipients: Sequence[str] = ()
     envelope_sender: str = ""
     source_ref: str = ""
+    # The raw file's flush to disk, still running on a background thread; record() waits for it.
+    saving: rawstore.Saving | None = None
 
     @property
     def key(self) -> str:
@@ -91,8 +93,14 @@ def store(
     envelope_sender: str = "",
     source_ref: str = "",
 ) -> Stored:
-    """Write ``raw`` to the raw store (durably) and read what its row needs; no database write."""
+    """Write ``raw`` to the raw store and read what its row needs; no database write.
+
+    The file's flush to disk runs on a background thread while the headers are read (and,
+    in a batch, the next messages stored): :func:`record` waits for it before its
+    transaction, so no row ever points at a file that is not on disk.
+    """
     with rawstore.spool(raw) as spooled:
+        saving = rawstore.save_later(spooled)
         try:
             limit = conf.get("ATIENDE_EMAIL_MAX_HEADER_BYTES")
             # With a known inbox only the dedupe key and a few listing fields are needed (fast);
@@ -107,12 +115,12 @@ def store(
             headers = ParsedEmail(headers=Message())
         if inbox is None:
             inbox = resolve_inbox(headers, recipients)
-        path = rawstore.save(spooled)
         return Stored(
+            saving=saving,
             source=source,
             inbox=inbox,
             headers=headers,
-            path=path,
+            path=saving.name,
             sha256=spooled.sha256,
             size=spooled.size,
             recipients=recipients,
@@ -166,7 +174,6 @@ def _slot(inbox: Inbox | None, key: str) -> tuple[int | None, str]:
     return (inbox.pk if inbox is not None else None, key)
 
 
-@transaction.atomic
 def record(batch: Sequence[Stored], *, enqueue: bool = True) -> list[Received]:
     """The rows of stored messages, in one transaction (one result per message, in order).
 
@@ -176,7 +183,18 @@ def record(batch: Sequence[Stored], *, enqueue: bool = True) -> list[Received]:
     headers) is kept as a duplicate of the first and never processed into a ticket. If
     a concurrent receiver inserts one of the keys first, the batch falls back to one
     row at a time, where the unique constraint decides.
+
+    Every raw file is flushed and in place before the transaction starts: no row ever
+    points at a file that is not on disk, and no lock is held while the disk works.
     """
+    for stored in batch:
+        if stored.saving is not None:
+            stored.saving.wait()
+    return _record(batch, enqueue=enqueue)
+
+
+@transaction.atomic
+def _record(batch: Sequence[Stored], *, enqueue: bool) -> list[Received]:
     if not batch:
         return []
     wanted = {s.key for s in batch} | {f"{s.key}#{s.sha256}" for s in batch}

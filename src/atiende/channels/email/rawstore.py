@@ -3,7 +3,9 @@
 A message is first spooled to a temporary file while its digest is computed, then
 saved under ``email/raw/ab/cd/<sha256>.eml``. Nothing holds the whole message in
 memory. A file left half-written by a killed process is detected by its size and
-written again; identical messages share one file.
+written again; identical messages share one file. :func:`save_later` leaves the flush
+to disk (fsync) and the rename to a background thread, so a batch's disk waits overlap
+its parsing; ``intake.record`` waits for them before any row points at a file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
@@ -66,12 +69,39 @@ def path_for(sha256: str) -> str:
     return f"{PREFIX}/{sha256[:2]}/{sha256[2:4]}/{sha256}.eml"
 
 
+class Saving:
+    """A raw file on its way to disk: its storage name now, :meth:`wait` before its row commits."""
+
+    __slots__ = ("_future", "name")
+
+    def __init__(self, name: str, future: Future[None] | None = None) -> None:
+        self.name = name
+        self._future = future
+
+    def wait(self) -> str:
+        """Block until the file is flushed and in place (re-raising what went wrong); its name."""
+        if self._future is not None:
+            self._future.result()
+            self._future = None
+        return self.name
+
+
 def save(spooled: Spooled) -> str:
-    """Store the spooled message (once per digest); returns its storage name.
+    """Store the spooled message (once per digest), durably; returns its storage name.
 
     On a local filesystem the file is written next to its final name, flushed to disk
     (fsync) and renamed into place, so it is either complete or absent; other storages
     go through Django's storage API, and a half-written file is recognized by its size.
+    """
+    return save_later(spooled).wait()
+
+
+def save_later(spooled: Spooled) -> Saving:
+    """Like :func:`save`, but the flush to disk and the rename run on a background thread.
+
+    The bytes are written before this returns (the spooled file can be closed); waiting
+    for the disk overlaps the work on the next messages of a batch. The caller must
+    :meth:`Saving.wait` before it records the message (``intake.record`` does).
     """
     name = path_for(spooled.sha256)
     if isinstance(default_storage, FileSystemStorage):
@@ -79,7 +109,7 @@ def save(spooled: Spooled) -> str:
     if default_storage.exists(name):
         try:
             if default_storage.size(name) == spooled.size:
-                return name
+                return Saving(name)
         except OSError:
             pass
         default_storage.delete(name)
@@ -88,14 +118,27 @@ def save(spooled: Spooled) -> str:
         saved = default_storage.save(name, File(spooled.file, name=name))
     finally:
         spooled.file.seek(0)
-    return saved
+    return Saving(saved)
 
 
-def _save_local(storage: FileSystemStorage, name: str, spooled: Spooled) -> str:
+_flusher: ThreadPoolExecutor | None = None
+_flusher_pid = 0
+
+
+def _flush_pool() -> ThreadPoolExecutor:
+    """The flushing threads of this process (a forked worker starts its own: threads do not survive fork)."""
+    global _flusher, _flusher_pid
+    if _flusher is None or _flusher_pid != os.getpid():
+        _flusher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rawstore-flush")
+        _flusher_pid = os.getpid()
+    return _flusher
+
+
+def _save_local(storage: FileSystemStorage, name: str, spooled: Spooled) -> Saving:
     final = storage.path(name)
     try:
         if os.path.getsize(final) == spooled.size:
-            return name
+            return Saving(name)
     except OSError:
         pass
     directory = os.path.dirname(final)
@@ -106,19 +149,33 @@ def _save_local(storage: FileSystemStorage, name: str, spooled: Spooled) -> str:
     temporary = os.path.join(directory, f".incoming-{secrets.token_hex(8)}")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o640)
     try:
-        with os.fdopen(handle, "wb") as out:
+        out = os.fdopen(handle, "wb")
+        try:
             spooled.file.seek(0)
             shutil.copyfileobj(spooled.file, out, CHUNK)
             out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, final)
+        except BaseException:
+            out.close()
+            raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     finally:
         spooled.file.seek(0)
-    return name
+    return Saving(name, _flush_pool().submit(_flush_into_place, out, temporary, final))
+
+
+def _flush_into_place(out: IO[bytes], temporary: str, final: str) -> None:
+    """fsync, then rename: the file under its final name is always complete."""
+    try:
+        with out:
+            os.fsync(out.fileno())
+        os.replace(temporary, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def open_raw(name: str) -> IO[bytes]:

@@ -7,11 +7,14 @@ work per batch does not grow with a query per message where one query serves the
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -258,3 +261,48 @@ def test_a_batch_reads_our_own_addresses_once(inbox: Any) -> None:
         done = pipeline.process_many([r.pk for r in rows])
     assert [r.outcome for r in done] == [Outcome.CREATED] * 4
     assert cache.get.call_count == 1
+
+
+def test_record_waits_for_each_raw_file_to_reach_the_disk_before_its_row(inbox: Any) -> None:
+    from atiende.channels.email import rawstore
+
+    order: list[str] = []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        time.sleep(0.05)  # a slow disk: store() returns long before this ends
+        real_fsync(fd)
+        order.append("fsync")
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith("INSERT") and "inboundemail" in sql:
+            order.append("insert")
+        return execute(sql, params, many, context)
+
+    with mock.patch.object(rawstore.os, "fsync", side_effect=slow_fsync):
+        batch = [_stored(build_email(message_id=f"<disk-{i}@x>"), inbox) for i in range(3)]
+        assert order == []  # stored: written, not yet flushed
+        with connection.execute_wrapper(watch):
+            rows = [r.inbound for r in record(batch, enqueue=False)]
+    assert order == ["fsync", "fsync", "fsync", "insert"]
+    root = Path(default_storage.path(""))
+    for row in rows:
+        assert (root / row.raw_path).exists()
+    assert all(not p.name.startswith(".incoming-") for row in rows for p in (root / row.raw_path).parent.iterdir())
+
+
+def test_a_raw_file_that_cannot_be_flushed_records_nothing(inbox: Any) -> None:
+    from atiende.channels.email import rawstore
+
+    raw = build_email(message_id="<eio@x>")
+    with mock.patch.object(rawstore.os, "fsync", side_effect=OSError(5, "Input/output error")):
+        stored = _stored(raw, inbox)
+        with pytest.raises(OSError, match="Input/output"):
+            record([stored], enqueue=False)
+    assert not InboundEmail.objects.filter(message_id="<eio@x>").exists()
+    final = Path(default_storage.path(stored.path))
+    assert not final.exists()  # neither the file nor its temporary is left
+    assert not final.parent.exists() or not any(final.parent.iterdir())
+    # The source re-delivers (SMTP 4xx, IMAP unflagged): the next attempt lands.
+    again = record([_stored(raw, inbox)], enqueue=False)[0]
+    assert again.created and final.exists()
