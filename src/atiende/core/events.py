@@ -43,7 +43,9 @@ class Event:
     version: ClassVar[int] = 1
 
     def payload(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Shallow: ``_row`` copies it through JSON anyway (``dataclasses.asdict`` deep-copies
+        # every value first, for nothing).
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 E = TypeVar("E", bound=type[Event])
