@@ -120,14 +120,12 @@ def _mbox_messages(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
         current.close()
 
 
-def _is_mbox(path: Path) -> bool:
+def _is_mbox(path: Path, handle: IO[bytes]) -> bool:
+    """An mbox by its name, or by its first 64 KB (read from the open ``handle``, then rewound)."""
     if path.suffix.lower() in (".mbox", ".mbx"):
         return True
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
-    except OSError:
-        return False
+    head = handle.read(64 * 1024)
+    handle.seek(0)
     return head.startswith(MBOX_SEPARATOR) and head.count(b"\n" + MBOX_SEPARATOR) >= 1
 
 
@@ -142,11 +140,11 @@ def iter_messages(paths: Iterable[str]) -> Iterator[tuple[str, IO[bytes]]]:
         else:
             files = [path]
         for file in files:
-            if _is_mbox(file):
-                yield from _mbox_messages(file)
-            else:
-                with file.open("rb") as handle:
+            with file.open("rb") as handle:  # one open to tell an mbox and to read a message
+                if not _is_mbox(file, handle):
                     yield str(file), handle
+                    continue
+            yield from _mbox_messages(file)
 
 
 def _result(label: str, inbound: InboundEmail, outcome: str | None = None) -> IngestResult:
