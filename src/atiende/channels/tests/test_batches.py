@@ -8,7 +8,7 @@ work per batch does not grow with a query per message where one query serves the
 from __future__ import annotations
 
 import os
-import time
+import threading
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -268,9 +268,10 @@ def test_record_waits_for_each_raw_file_to_reach_the_disk_before_its_row(inbox: 
 
     order: list[str] = []
     real_fsync = os.fsync
+    disk = threading.Event()
 
     def slow_fsync(fd: int) -> None:
-        time.sleep(0.05)  # a slow disk: store() returns long before this ends
+        assert disk.wait(30)  # a slow disk: it answers only when the test says so
         real_fsync(fd)
         order.append("fsync")
 
@@ -281,7 +282,8 @@ def test_record_waits_for_each_raw_file_to_reach_the_disk_before_its_row(inbox: 
 
     with mock.patch.object(rawstore.os, "fsync", side_effect=slow_fsync):
         batch = [_stored(build_email(message_id=f"<disk-{i}@x>"), inbox) for i in range(3)]
-        assert order == []  # stored: written, not yet flushed
+        assert order == []  # stored() returned with the files written, not yet flushed
+        threading.Timer(0.2, disk.set).start()  # the disk answers while record() is running
         with connection.execute_wrapper(watch):
             rows = [r.inbound for r in record(batch, enqueue=False)]
     assert order == ["fsync", "fsync", "fsync", "insert"]
