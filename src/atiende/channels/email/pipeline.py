@@ -233,10 +233,13 @@ def bodies(run: _Run, *, has_uploads: bool) -> tuple[str, str]:
             "This email was too large to process (%(size)s; the limit is %(limit)s). The original message "
             "is kept, and an administrator can download it."
         ) % {"size": filesizeformat(run.inbound.raw_size), "limit": filesizeformat(limit)}
+    if not text.strip() and html:
+        # HTML only: its text, derived once here (the tickets service would derive it again).
+        text = html_to_text(sanitize_html(html))
     if run.notes:
-        text = "\n\n".join([text or html_to_text(sanitize_html(html)), *run.notes]).strip()
+        text = "\n\n".join([text, *run.notes]).strip()
         html = ""
-    if not text.strip() and not html_to_text(sanitize_html(html)).strip() and not has_uploads:
+    if not text.strip() and not has_uploads:
         text, html = _("(This email has no text.)"), ""
     return text, html
 

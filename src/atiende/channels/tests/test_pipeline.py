@@ -327,3 +327,22 @@ def test_a_required_custom_field_does_not_quarantine_email(inbox: Any) -> None:
     row = deliver(build_email(message_id="<campo@cliente.example>"), inbox=inbox)
     assert row.outcome == Outcome.CREATED, row.reason
     assert ticket_of(row).custom_fields == {}
+
+
+def _html_only(message_id: str, html: str) -> bytes:
+    return (
+        "From: Ana <ana@cliente.example>\r\nTo: soporte@desk.example\r\nSubject: Solo HTML\r\n"
+        f"Message-ID: {message_id}\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+    ).encode()
+
+
+def test_an_html_only_message_gets_its_text_from_the_sanitized_html(inbox: Any) -> None:
+    from atiende.core.html import html_to_text, sanitize_html
+
+    html = "<p>Hola <b>equipo</b></p><p>No puedo entrar &amp; necesito ayuda</p><script>alert(1)</script>"
+    message = message_of(deliver(_html_only("<html-only@x>", html), inbox=inbox))
+    assert message.body_text == html_to_text(sanitize_html(html))
+    assert message.body_text.startswith("Hola equipo") and "necesito ayuda" in message.body_text
+    assert "<b>equipo</b>" in message.body_html and "script" not in message.body_html
+    empty = message_of(deliver(_html_only("<html-empty@x>", "<p> </p><script>x()</script>"), inbox=inbox))
+    assert empty.body_html == "" and empty.body_text.startswith("(") and empty.body_text.endswith(")")
