@@ -8,6 +8,8 @@ enqueued on the task backend — in batches (one transaction to record a batch, 
 process it, a savepoint per message) in one process, on a fresh SQLite database and,
 when PostgreSQL is the bench database, on a fresh PostgreSQL database too. The corpus is
 ~70% bounces (SOURCES.md asks to stratify): the count is reported with the outcomes.
+The whole corpus runs ``REPEATS`` times (3) per database, each time on a fresh database;
+the median run is reported, with the slowest and the fastest.
 The worker is warmed first as ``atiende worker`` warms itself before its first job
 (``atiende.core.warmup``: URLconf, task modules, catalogs); that once-per-worker time is
 reported apart (``worker_warmup_s``).
@@ -264,10 +266,27 @@ def _scratch_postgres(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{SCRATCH_DATABASE}"))
 
 
+# The whole corpus is ingested this many times per database, each on a fresh database, and
+# the median run is reported (with the slowest and fastest): a shared host's speed varies
+# by ±20% from one run to the next.
+REPEATS = int(os.environ.get("BENCH_EMAIL_REPEATS", "3"))
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(runs, key=lambda data: data["rate"])
+    median = dict(ordered[len(ordered) // 2])
+    median["rates"] = [data["rate"] for data in ordered]
+    return median
+
+
 def _throughput_results(data: dict[str, Any], database: str) -> list[Result]:
     n = int(data["messages"])
+    rates = data.get("rates", [data["rate"]])
     results = [
         Result("emails_per_s", round(data["rate"], 1), "emails/s", GOAL_RATE, database, n),
+        Result("emails_per_s.slowest_run", round(min(rates), 1), "emails/s", None, database, n),
+        Result("emails_per_s.fastest_run", round(max(rates), 1), "emails/s", None, database, n),
+        Result("runs", len(rates), "runs", None, database, n),
         # The worker's own CPU time (database server excluded): the rate it would reach with a
         # core to itself — the bench host is shared, see host_load_1min.
         Result("emails_per_cpu_s", round(n / data["cpu_seconds"], 1), "emails/cpu-s", None, database, n),
@@ -299,15 +318,19 @@ def run(ctx: Context) -> list[Result]:
         def sqlite_url(name: str) -> str:
             return f"sqlite:///{Path(scratch) / f'{name}.sqlite3'}"
 
-        results += _throughput_results(_child("throughput", sqlite_url("all"), corpus, keep_redis=False), "sqlite")
+        runs = [_child("throughput", sqlite_url(f"all-{i}"), corpus, keep_redis=False) for i in range(REPEATS)]
+        results += _throughput_results(_median_run(runs), "sqlite")
         for subset in strata:
             data = _child("throughput", sqlite_url(subset), corpus, keep_redis=False, subset=subset)
             results.append(_stratified(data, "sqlite", subset))
         _child("migrate", sqlite_url("memory"), corpus, keep_redis=False)
         memory = _child("memory", sqlite_url("memory"), corpus, keep_redis=False)
     if ctx.database == "postgresql":
-        url = _scratch_postgres(ctx.database_url)
-        results += _throughput_results(_child("throughput", url, corpus, keep_redis=True), "postgresql")
+        runs = []
+        for _i in range(REPEATS):
+            url = _scratch_postgres(ctx.database_url)
+            runs.append(_child("throughput", url, corpus, keep_redis=True))
+        results += _throughput_results(_median_run(runs), "postgresql")
         for subset in strata:
             url = _scratch_postgres(ctx.database_url)
             data = _child("throughput", url, corpus, keep_redis=True, subset=subset)
