@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 
 from atiende.accounts import tokens
 from atiende.accounts.choices import AGENT_ROLES
-from atiende.accounts.models import ApiToken, AuditLog, Organization, Team, User
-from atiende.core.memo import memoized
+from atiende.accounts.models import ApiToken, AuditLog, Organization, OrganizationDomain, Team, User
+from atiende.core.memo import in_batch, memoized
 
 
 def users_visible_to(viewer: User) -> QuerySet[User]:
@@ -44,14 +44,32 @@ def organizations_visible_to(viewer: User) -> QuerySet[Organization]:
     return qs.filter(pk=viewer.organization_id)
 
 
+# Up to this many claimed domains are read once per batch, so that the lookups of
+# addresses whose domain no organization claims (most customers') need no query.
+CLAIMED_DOMAINS_PER_BATCH = 5000
+
+
+def _claimed_domains() -> frozenset[str] | None:
+    """Every domain some organization claims, or None when there are too many to read at once."""
+    domains = list(
+        OrganizationDomain.objects.order_by().values_list("domain", flat=True)[: CLAIMED_DOMAINS_PER_BATCH + 1]
+    )
+    return None if len(domains) > CLAIMED_DOMAINS_PER_BATCH else frozenset(d.lower() for d in domains)
+
+
 def organization_for_email(email: str) -> Organization | None:
     domain = email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
     if not domain:
         return None
-    # Once per batch of intake for each domain (many senders share one).
-    return memoized(
-        "organization_for_domain", domain, lambda: Organization.objects.filter(domains__domain=domain).first()
-    )
+    if in_batch():
+        # A batch of intake: the claimed domains once, then a query only for those (once each).
+        claimed = memoized("claimed_domains", None, _claimed_domains)
+        if claimed is not None and domain not in claimed:
+            return None
+        return memoized(
+            "organization_for_domain", domain, lambda: Organization.objects.filter(domains__domain=domain).first()
+        )
+    return Organization.objects.filter(domains__domain=domain).first()
 
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:

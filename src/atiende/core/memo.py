@@ -30,6 +30,11 @@ def batch_memo() -> Iterator[None]:
         _memo.reset(token)
 
 
+def in_batch() -> bool:
+    """Whether a :func:`batch_memo` block is open (a lookup may then prefetch for the batch)."""
+    return _memo.get() is not None
+
+
 def memoized(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
     memo = _memo.get()
     if memo is None:

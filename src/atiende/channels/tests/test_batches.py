@@ -125,8 +125,13 @@ def test_a_failing_message_is_quarantined_alone_and_the_rest_of_the_batch_lands(
     assert sorted(p["inbound_id"] for p in received) == [rows[0].pk, rows[2].pk]
 
 
-def test_a_batch_looks_up_each_sender_domain_once(inbox: Any) -> None:
+@pytest.mark.parametrize("claimed_per_batch", [5000, 1])
+def test_a_batch_looks_up_each_sender_domain_once(inbox: Any, claimed_per_batch: int, monkeypatch: Any) -> None:
+    from atiende.accounts import selectors
+
+    monkeypatch.setattr(selectors, "CLAIMED_DOMAINS_PER_BATCH", claimed_per_batch)
     organization = make_organization(domains=["cliente.example"])
+    make_organization(domains=["tercero.example"])
     rows = [
         r.inbound
         for r in record(
@@ -141,7 +146,12 @@ def test_a_batch_looks_up_each_sender_domain_once(inbox: Any) -> None:
         done = pipeline.process_many([r.pk for r in rows])
     assert [r.outcome for r in done] == [Outcome.CREATED] * 4
     lookups = [q["sql"] for q in capture.captured_queries if 'FROM "accounts_organization"' in q["sql"]]
-    assert len(lookups) == 2  # cliente.example and otro.example, once each
+    claimed = [q["sql"] for q in capture.captured_queries if 'FROM "accounts_organizationdomain"' in q["sql"]]
+    assert len(claimed) == 1
+    if claimed_per_batch > 1:
+        assert len(lookups) == 1  # only cliente.example (claimed) is looked up, once
+    else:  # too many claimed domains to read: each sender domain is looked up, once
+        assert len(lookups) == 2
     placed = {c.primary_email: c.organization_id for c in Contact.objects.all()}
     assert placed == {
         "persona0@cliente.example": organization.pk,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from atiende.core.memo import batch_memo, memoized
+from atiende.core.memo import batch_memo, in_batch, memoized
 
 
 def test_within_a_batch_each_key_is_computed_once_and_forgotten_after() -> None:
@@ -14,7 +14,9 @@ def test_within_a_batch_each_key_is_computed_once_and_forgotten_after() -> None:
         calls.append(key)
         return None if key == "none" else key.upper()
 
+    assert not in_batch()
     with batch_memo():
+        assert in_batch()
         assert [memoized("t", k, partial(look, k)) for k in ["a", "b", "a", "none", "none"]] == [
             "A",
             "B",
