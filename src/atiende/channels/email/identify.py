@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from atiende.accounts.choices import AGENT_ROLES
 from atiende.accounts.models import User
 from atiende.channels import conf
 from atiende.channels.email.parse import Address, ParsedEmail
@@ -29,6 +30,7 @@ from atiende.contacts.services import (
     create_contacts_for_identities,
     get_or_create_contact,
 )
+from atiende.core.memo import in_batch, memoized
 
 # Every address a message's lookup asked about: its contact, or None when it has none yet.
 Known = dict[str, Contact | None]
@@ -120,6 +122,13 @@ def copy_addresses(parsed: ParsedEmail, own_addresses: Iterable[str]) -> list[Ad
     return addresses[:limit]
 
 
+def _agent_addresses() -> frozenset[str]:
+    return frozenset(
+        e.lower()
+        for e in User.objects.filter(is_active=True, role__in=AGENT_ROLES).order_by().values_list("email", flat=True)
+    )
+
+
 def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str], known: Known | None = None) -> Copies:
     """The people on To/Cc besides the sender and our inboxes: agents and contacts.
 
@@ -128,11 +137,14 @@ def copied(parsed: ParsedEmail, *, sender: Contact, own_addresses: Iterable[str]
     addresses = copy_addresses(parsed, own_addresses)
     if not addresses:
         return Copies()
-    agents = {
-        u.email.lower(): u
-        for u in User.objects.filter(email__in=[a.address for a in addresses], is_active=True)
-        if u.is_agent
-    }
+    # In a batch the agents' addresses are read once: only copies to one of them need their user.
+    agent_addresses = memoized("agent_addresses", None, _agent_addresses) if in_batch() else None
+    candidates = [a.address for a in addresses if agent_addresses is None or a.address in agent_addresses]
+    agents = (
+        {u.email.lower(): u for u in User.objects.filter(email__in=candidates, is_active=True) if u.is_agent}
+        if candidates
+        else {}
+    )
     result = Copies()
     people = [a for a in addresses if a.address not in agents]
     looked_up = known or {}

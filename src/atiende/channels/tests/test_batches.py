@@ -318,3 +318,36 @@ def test_a_raw_file_that_cannot_be_flushed_records_nothing(inbox: Any) -> None:
     # The source re-delivers (SMTP 4xx, IMAP unflagged): the next attempt lands.
     again = record([_stored(raw, inbox)], enqueue=False)[0]
     assert again.created and final.exists()
+
+
+def test_a_batch_reads_the_agents_addresses_once_and_looks_up_only_copied_agents(inbox: Any) -> None:
+    from atiende.accounts.choices import Role
+    from atiende.accounts.tests.factories import make_user
+
+    agent = make_user(role=Role.AGENT, email="agente@desk.example")
+    make_user(role=Role.CUSTOMER, email="cliente.portal@cliente.example")
+    ccs = [
+        ["jefa@cliente.example"],
+        ["cliente.portal@cliente.example"],
+        ["Agente <AGENTE@desk.example>", "otra@x.example"],
+    ]
+    rows = [
+        r.inbound
+        for r in record(
+            [
+                _stored(build_email(message_id=f"<ag-{i}@x>", subject=f"Caso {i}", cc=cc), inbox)
+                for i, cc in enumerate(ccs)
+            ],
+            enqueue=False,
+        )
+    ]
+    with CaptureQueriesContext(connection) as capture:
+        done = pipeline.process_many([r.pk for r in rows])
+    assert [r.outcome for r in done] == [Outcome.CREATED] * 3
+    users = [q["sql"] for q in capture.captured_queries if 'FROM "accounts_user" WHERE' in q["sql"]]
+    # The agents' addresses once, then the one copied agent (adding the follower reads more).
+    assert len(users) == 2, users
+    tickets = [r.ticket for r in done]
+    assert [list(t.followers.all()) for t in tickets] == [[], [], [agent]]
+    # A customer with a portal account is a CC contact, not a follower.
+    assert [c.primary_email for c in tickets[1].ccs.all()] == ["cliente.portal@cliente.example"]
