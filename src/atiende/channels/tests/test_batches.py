@@ -27,7 +27,7 @@ from atiende.channels.email import pipeline
 from atiende.channels.email.intake import record, store
 from atiende.channels.models import InboundEmail
 from atiende.channels.services.intake import ingest_paths
-from atiende.channels.tests.factories import build_email, make_inbox
+from atiende.channels.tests.factories import build_email, make_inbox, ticket_of
 from atiende.contacts.models import Contact
 from atiende.core.models import OutboxEvent
 from atiende.tickets.models import Ticket
@@ -347,7 +347,7 @@ def test_a_batch_reads_the_agents_addresses_once_and_looks_up_only_copied_agents
     users = [q["sql"] for q in capture.captured_queries if 'FROM "accounts_user" WHERE' in q["sql"]]
     # The agents' addresses once, then the one copied agent (adding the follower reads more).
     assert len(users) == 2, users
-    tickets = [r.ticket for r in done]
+    tickets = [ticket_of(r) for r in done]
     assert [list(t.followers.all()) for t in tickets] == [[], [], [agent]]
     # A customer with a portal account is a CC contact, not a follower.
     assert [c.primary_email for c in tickets[1].ccs.all()] == ["cliente.portal@cliente.example"]

@@ -77,7 +77,7 @@ def test_save_fields_on_a_missing_row_writes_nothing() -> None:
 
 @pytest.mark.django_db
 def test_insert_rows_writes_what_bulk_create_writes() -> None:
-    from atiende.accounts.models import AuditLog
+    from atiende.core.models import EventDelivery
     from atiende.core.rows import insert_rows
 
     cause = _event()
@@ -112,7 +112,8 @@ def test_insert_rows_writes_what_bulk_create_writes() -> None:
 
     assert stored("rows") == stored("bulk") and len(stored("rows")) == 3
     assert set(OutboxEvent.objects.filter(type="test.rows").values_list("pk", flat=True)) == {r.pk for r in mine}
-    # A model with a database-assigned key: the rows get one each.
-    insert_rows(AuditLog, [AuditLog(at=T0, action="test.rows", object_type="x", object_id=str(n)) for n in range(2)])
-    assert sorted(AuditLog.objects.filter(action="test.rows").values_list("object_id", flat=True)) == ["0", "1"]
-    insert_rows(AuditLog, [])  # nothing to do
+    # A model with a database-assigned key (and a foreign key): the rows get one each.
+    insert_rows(EventDelivery, [EventDelivery(event=mine[0], subscriber=f"s{n}", delivered_at=T0) for n in range(2)])
+    stored_deliveries = EventDelivery.objects.filter(event=mine[0]).order_by("pk")
+    assert [(d.subscriber, d.delivered_at) for d in stored_deliveries] == [("s0", T0), ("s1", T0)]
+    insert_rows(EventDelivery, [])  # nothing to do
