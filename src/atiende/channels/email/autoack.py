@@ -12,6 +12,7 @@ Templates come from the inbox (Spanish and English); the placeholders ``{number}
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from django.db import connection
@@ -57,29 +58,22 @@ def templates(inbox: Inbox, language: str) -> tuple[str, str]:
         return subject or default_subject(), body or default_body()
 
 
+@functools.cache
 def _recipient_sql() -> str:
     """The statement of :func:`recipient`, built once per process from the models' tables."""
-    global _RECIPIENT_SQL
-    if _RECIPIENT_SQL is None:
-        q = connection.ops.quote_name
-        identity, suppression, outbound = (
-            q(ContactIdentity._meta.db_table),
-            q(Suppression._meta.db_table),
-            q(OutboundEmail._meta.db_table),
-        )
-        # Table and column names are the models' own, quoted; every value is a parameter.
-        _RECIPIENT_SQL = (
-            f"SELECT i.{q('value')}, "  # noqa: S608
-            f"EXISTS (SELECT 1 FROM {suppression} s WHERE s.{q('address')} = LOWER(i.{q('value')})), "
-            f"(SELECT COUNT(*) FROM {outbound} o WHERE o.{q('kind')} = %s "
-            f"AND o.{q('recipient')} = LOWER(i.{q('value')}) AND o.{q('created_at')} >= %s) "
-            f"FROM {identity} i WHERE i.{q('contact_id')} = %s AND i.{q('kind')} = %s "
-            f"ORDER BY i.{q('is_primary')} DESC, i.{q('id')} LIMIT 1"
-        )
-    return _RECIPIENT_SQL
-
-
-_RECIPIENT_SQL: str | None = None
+    q = connection.ops.quote_name
+    identity = q(ContactIdentity._meta.db_table)
+    suppression = q(Suppression._meta.db_table)
+    outbound = q(OutboundEmail._meta.db_table)
+    # Table and column names are the models' own, quoted; every value is a parameter.
+    return (
+        f"SELECT i.{q('value')}, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {suppression} s WHERE s.{q('address')} = LOWER(i.{q('value')})), "
+        f"(SELECT COUNT(*) FROM {outbound} o WHERE o.{q('kind')} = %s "
+        f"AND o.{q('recipient')} = LOWER(i.{q('value')}) AND o.{q('created_at')} >= %s) "
+        f"FROM {identity} i WHERE i.{q('contact_id')} = %s AND i.{q('kind')} = %s "
+        f"ORDER BY i.{q('is_primary')} DESC, i.{q('id')} LIMIT 1"
+    )
 
 
 def recipient(contact: Contact) -> tuple[str, bool]:

@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from atiende.accounts.models import User
 from atiende.contacts.models import Contact
 from atiende.core import clock
+from atiende.core.events import emit
+from atiende.core.models import OutboxEvent
+from atiende.tickets.events import MessageAdded
 from atiende.tickets.models import Attachment, Message, StoredFile, Ticket, blob_path
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
@@ -145,3 +148,20 @@ def write_message(
             actor=actor, ticket=ticket, message=message, handle=handle, filename=filename, content_type=content_type
         )
     return message
+
+
+def announce_message(
+    *, ticket: Ticket, message: Message, actor: User | None, by_agent: bool, channel: str
+) -> OutboxEvent | None:
+    """``ticket.message_added`` for a message :func:`write_message` wrote (new ticket or reply)."""
+    return emit(
+        MessageAdded(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            kind=message.kind,
+            author_kind="agent" if by_agent else "customer",
+            channel=channel,
+        ),
+        subject=ticket,
+        actor=actor,
+    )

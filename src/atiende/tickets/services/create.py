@@ -19,9 +19,9 @@ from atiende.core.html import html_to_text, sanitize_html
 from atiende.core.sequences import next_value
 from atiende.tickets import custom_fields as cf
 from atiende.tickets.choices import PRIORITY_BY_NAME, PRIORITY_NAMES, Channel, MessageKind, Priority, Status, Tier
-from atiende.tickets.events import MessageAdded, TicketCreated
+from atiende.tickets.events import TicketCreated
 from atiende.tickets.models import Category, Message, Ticket
-from atiende.tickets.services.attachments import write_message
+from atiende.tickets.services.attachments import announce_message, write_message
 from atiende.tickets.services.catalog import get_or_create_tags, normalize_tag
 from atiende.tickets.services.common import append_search_text, clean_subject, snapshot
 
@@ -197,17 +197,7 @@ def create_ticket_with_message(
             actor=actor,
             changes={k: [None, v] for k, v in state.items() if v not in (None, [], "")},
         )
-        emit(
-            MessageAdded(
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                kind=message.kind,
-                author_kind="customer" if from_customer else "agent",
-                channel=channel,
-            ),
-            subject=ticket,
-            actor=actor,
-        )
+        announce_message(ticket=ticket, message=message, actor=actor, by_agent=not from_customer, channel=channel)
         return ticket, message
 
 

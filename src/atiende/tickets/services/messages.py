@@ -21,12 +21,10 @@ from django.utils.translation import gettext as _
 from atiende.accounts.models import User
 from atiende.contacts.models import Contact
 from atiende.core import clock
-from atiende.core.events import emit
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.tickets.choices import Channel, LinkKind, MessageKind, Status
-from atiende.tickets.events import MessageAdded
 from atiende.tickets.models import CustomField, Message, Ticket, TicketLink
-from atiende.tickets.services.attachments import write_message
+from atiende.tickets.services.attachments import announce_message, write_message
 from atiende.tickets.services.common import append_search_text, changed, record_history, snapshot
 from atiende.tickets.services.create import Upload, create_ticket_with_message
 from atiende.tickets.services.update import apply_status, check_transition, stop_waiting
@@ -174,17 +172,7 @@ def add_message(
     append_search_text(ticket, text)
     ticket.updated_at = now
     ticket.save()
-    event = emit(
-        MessageAdded(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            kind=message.kind,
-            author_kind="agent" if is_agent else "customer",
-            channel=channel,
-        ),
-        subject=ticket,
-        actor=actor,
-    )
+    event = announce_message(ticket=ticket, message=message, actor=actor, by_agent=is_agent, channel=channel)
     diff = changed(before, snapshot(ticket, relations=False))
     if diff:
         record_history(ticket=ticket, actor=actor, changes=diff, at=now, event=event)
