@@ -20,6 +20,7 @@ from atiende.contacts.normalize import normalize
 from atiende.contacts.selectors import find_by_identity
 from atiende.core import clock
 from atiende.core.events import emit
+from atiende.core.units import in_unit
 
 
 def _state(contact: Contact) -> dict[str, Any]:
@@ -162,8 +163,12 @@ def create_contact_for_identity(
     every statement counts): the unique constraint on identities is the check. The
     writes run in one savepoint, so when another worker created the identity meanwhile
     only they roll back, and that worker's contact is returned instead (``False``).
+    Inside a :func:`~atiende.core.units.unit` (intake's savepoint per message) they
+    join the unit instead, and a conflict propagates: the unit is run again.
     """
     norm = normalize(kind, value)
+    if in_unit():  # the unit is rolled back and run again on a conflict: no savepoint of our own
+        return _insert_contact(actor=actor, name=name, identities=[(kind, norm)], language=language), True
     try:
         with transaction.atomic():
             return _insert_contact(actor=actor, name=name, identities=[(kind, norm)], language=language), True
@@ -184,10 +189,15 @@ def create_contacts_for_identities(
     organization domain is looked up once. When one of the identities was created
     meanwhile by another worker, the batch rolls back (its own savepoint) and each
     contact is created or found on its own, as :func:`create_contact_for_identity` does.
+    Inside a :func:`~atiende.core.units.unit` the inserts join the unit (even for one
+    person) and a conflict propagates: the unit is run again.
     """
     wanted: dict[str, str] = {}
     for value, name in people:
         wanted.setdefault(normalize(kind, value), name)
+    if in_unit() and connection.features.can_return_rows_from_bulk_insert:
+        # The unit is rolled back and run again on a conflict: no savepoint of our own.
+        return _insert_contacts(actor=actor, kind=kind, wanted=wanted, language=language)
     if len(wanted) > 1 and connection.features.can_return_rows_from_bulk_insert:
         try:
             with transaction.atomic():

@@ -42,11 +42,18 @@ def is_suppressed(address: str) -> bool:
     return Suppression.objects.filter(address=(address or "").strip().lower()).exists()
 
 
+def our_message_ids(verdict: Verdict) -> list[str]:
+    """The Message-IDs we issued (``<atd.…@…>``) that a report names.
+
+    Only those can lead to our mail: bounces of mail we never sent (backscatter) need no
+    lookup at all, and nothing in the database changes for them.
+    """
+    return [m for m in verdict.original_message_ids if m.lower().startswith("<atd.")]
+
+
 def handle(verdict: Verdict, *, inbound: InboundEmail) -> BounceResult:
     ids = verdict.original_message_ids
-    # A report about our mail names a Message-ID we issued (atd.…@ our domain); others
-    # (bounces of mail we never sent, backscatter) need no lookup at all.
-    ours = [m for m in ids if m.lower().startswith("<atd.")]
+    ours = our_message_ids(verdict)
     outbound = OutboundEmail.objects.filter(message_id__in=ours).order_by("-id").first() if ours else None
     ticket: Ticket | None = None
     if outbound is not None and outbound.ticket_id is not None:

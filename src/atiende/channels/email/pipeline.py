@@ -1,7 +1,9 @@
 """Steps 2 to 8 of the intake, run on a message that :mod:`.intake` already stored.
 
 Messages are processed in batches (:func:`process_many`): one transaction, a savepoint
-per message, the steps in this order, each a small function:
+per message (a :func:`~atiende.core.units.unit`: the services the steps call join it
+instead of opening savepoints of their own), the steps in this order, each a small
+function:
 
 1. ``load``      — the stored raw file, parsed and streamed (:mod:`.parse`); oversize
                    mail is read for its headers only and says so;
@@ -17,8 +19,14 @@ per message, the steps in this order, each a small function:
                    batch with one insert.
 
 Anything that raises rolls the message's savepoint back and the message is quarantined
-with the reason (and stays replayable); a database that is down is *not* a reason to
-quarantine — the batch rolls back, its rows stay pending and are processed again later.
+with the reason (and stays replayable); a message that lost a race with another worker
+(both created the same new contact) is rolled back and run once more. A database that
+is down is *not* a reason to quarantine — the batch rolls back, its rows stay pending
+and are processed again later.
+
+A message that ``load`` and ``detect`` settle without any write (a mail loop; a bounce
+of mail we never sent, most of the bounces a mailbox receives) gets no savepoint: its
+outcome is written with the batch's, one statement for all of them.
 """
 
 from __future__ import annotations
@@ -72,7 +80,8 @@ from atiende.core.deferred import deferred_inserts
 from atiende.core.events import Event, emit, emit_many
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.core.memo import batch_memo, memoized
-from atiende.core.rows import save_fields
+from atiende.core.rows import save_fields, save_fields_many
+from atiende.core.units import retrying, unit
 from atiende.tickets.choices import Channel
 from atiende.tickets.models import Message, Ticket
 from atiende.tickets.services import add_message, create_ticket_with_message, update_ticket
@@ -108,6 +117,8 @@ class _Run:
     events: list[tuple[Event, Model]] = field(default_factory=list)
     # Outbound mail to send after the batch commits (auto-acknowledgements), one task for all.
     outbound_ids: list[int] = field(default_factory=list)
+    # Settled without any write but the row's outcome, which the batch writes for all such rows.
+    outcome_only: bool = False
 
 
 def own_addresses_key() -> str:
@@ -415,7 +426,8 @@ PROCESSED_FIELDS = (
 def finish(run: _Run) -> None:
     inbound = run.inbound
     inbound.processed_at = clock.now()
-    save_fields(inbound, PROCESSED_FIELDS)  # save(update_fields=…) without its per-call SQL building
+    if not run.outcome_only:  # outcome-only rows are written with the batch's (one statement)
+        save_fields(inbound, PROCESSED_FIELDS)  # save(update_fields=…) without its per-call SQL building
     run.events.append(
         (
             EmailReceived(
@@ -469,6 +481,7 @@ def process_many(
             for pk in ids
             if pk in rows
         ]
+        save_fields_many(batch.outcomes, PROCESSED_FIELDS)
         emit_many(batch.events)
         if batch.outbound_ids:
             outbound_ids = batch.outbound_ids
@@ -482,37 +495,27 @@ class _Batch:
 
     events: list[tuple[Event, Model]] = field(default_factory=list)
     outbound_ids: list[int] = field(default_factory=list)
+    # Rows whose outcome needed no other write (loops, reports about mail we never sent):
+    # written with one statement at the end of the batch.
+    outcomes: list[InboundEmail] = field(default_factory=list)
 
 
 def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_non_participant: bool) -> InboundEmail:
-    """One message in its own savepoint; its events and mail join the batch's when it succeeds."""
+    """One message; its events, mail and outcome join the batch's when it succeeds.
+
+    A message that lost a race with another worker (the same new contact created by
+    both: ``IntegrityError``) is rolled back and run once more, which finds that row.
+    """
     if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
         return inbound
+    before = {name: getattr(inbound, name) for name in PROCESSED_FIELDS}
+
+    def restore() -> None:
+        for name, value in before.items():
+            setattr(inbound, name, value)
+
     try:
-        with transaction.atomic():
-            reset(inbound)
-            if inbound.inbox is None:
-                raise Quarantine(QuarantineReason.NO_INBOX, "no inbox for any recipient, and no default inbox")
-            parsed, oversize = load(inbound)
-            try:
-                addresses, domains = own_addresses()
-                verdict = classify(parsed, own_addresses=addresses, own_domains=domains)
-                run = _Run(
-                    inbound=inbound,
-                    inbox=inbound.inbox,
-                    parsed=parsed,
-                    verdict=verdict,
-                    own_addresses=addresses,
-                    oversize=oversize,
-                    allow_non_participant=allow_non_participant,
-                )
-                run_steps(run)
-            finally:
-                parsed.close()
-            finish(run)
-        batch.events.extend(run.events)
-        batch.outbound_ids.extend(run.outbound_ids)
-        return inbound
+        run = retrying(lambda: _attempt(inbound, allow_non_participant=allow_non_participant), before_retry=restore)
     except TEMPORARY_ERRORS:
         raise
     except Quarantine as stop:
@@ -521,6 +524,56 @@ def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_no
         logger.exception("inbound email %s could not be processed", inbound.pk)
         detail = f"{exc.__class__.__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-3:])
         return quarantine(inbound.pk, QuarantineReason.PROCESSING_ERROR, detail)
+    batch.events.extend(run.events)
+    batch.outbound_ids.extend(run.outbound_ids)
+    if run.outcome_only:
+        batch.outcomes.append(inbound)
+    return inbound
+
+
+def _attempt(inbound: InboundEmail, *, allow_non_participant: bool) -> _Run:
+    """Load, classify and run the steps of one message.
+
+    Loading and classifying read nothing from the database. A message they settle
+    without writing anything (a loop; a report about mail we never sent) needs no
+    savepoint: its outcome is written with the batch's (``_Run.outcome_only``). Every
+    other message runs in a :func:`~atiende.core.units.unit`: its own savepoint, which
+    the services it calls join instead of opening theirs.
+    """
+    reset(inbound)
+    if inbound.inbox is None:
+        raise Quarantine(QuarantineReason.NO_INBOX, "no inbox for any recipient, and no default inbox")
+    parsed, oversize = load(inbound)
+    try:
+        addresses, domains = own_addresses()
+        verdict = classify(parsed, own_addresses=addresses, own_domains=domains)
+        run = _Run(
+            inbound=inbound,
+            inbox=inbound.inbox,
+            parsed=parsed,
+            verdict=verdict,
+            own_addresses=addresses,
+            oversize=oversize,
+            allow_non_participant=allow_non_participant,
+        )
+        if writes_nothing(verdict):
+            run.outcome_only = True
+            run_steps(run)
+            finish(run)
+            return run
+        with unit():
+            run_steps(run)
+            finish(run)
+        return run
+    finally:
+        parsed.close()
+
+
+def writes_nothing(verdict: Verdict) -> bool:
+    """Whether the steps settle this message without a database write (besides its outcome)."""
+    if verdict.kind == MailKind.LOOP:
+        return True
+    return verdict.kind in (MailKind.BOUNCE, MailKind.COMPLAINT) and not bounces.our_message_ids(verdict)
 
 
 def reset(inbound: InboundEmail) -> None:

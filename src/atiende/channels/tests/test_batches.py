@@ -29,6 +29,7 @@ from atiende.channels.models import InboundEmail
 from atiende.channels.services.intake import ingest_paths
 from atiende.channels.tests.factories import build_email, make_inbox, ticket_of
 from atiende.contacts.models import Contact
+from atiende.contacts.tests.factories import make_contact
 from atiende.core.models import OutboxEvent
 from atiende.tickets.models import Ticket
 
@@ -351,3 +352,76 @@ def test_a_batch_reads_the_agents_addresses_once_and_looks_up_only_copied_agents
     assert [list(t.followers.all()) for t in tickets] == [[], [], [agent]]
     # A customer with a portal account is a CC contact, not a follower.
     assert [c.primary_email for c in tickets[1].ccs.all()] == ["cliente.portal@cliente.example"]
+
+
+FIXTURES = Path(__file__).parents[4] / "tests" / "fixtures" / "email"
+
+
+def test_loops_and_reports_about_mail_we_never_sent_get_no_savepoint_and_one_update_for_all(inbox: Any) -> None:
+    pipeline.process_many([r.inbound.pk for r in record([_stored(build_email(), inbox)], enqueue=False)])
+    settled = ["dsn_gmail.eml", "qmail_bounce.eml", "x_loop_own.eml"]  # nothing in the database changes for them
+    batch = [_stored((FIXTURES / name).read_bytes(), inbox) for name in settled]
+    batch.append(_stored(build_email(message_id="<new-ticket@cliente.example>"), inbox))
+    ids = [r.inbound.pk for r in record(batch, enqueue=False)]
+    with CaptureQueriesContext(connection) as queries:
+        done = pipeline.process_many(ids)
+    assert [row.outcome for row in done] == [Outcome.BOUNCE, Outcome.BOUNCE, Outcome.LOOP_SUPPRESSED, Outcome.CREATED]
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The batch's own (the test runs in a transaction) and the new ticket's; none for the others.
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 2, sql
+    table = InboundEmail._meta.db_table
+    updates = [s for s in sql if f'UPDATE "{table}"' in s]
+    # The new ticket's row is written in its savepoint; the three settled ones with one statement.
+    assert len(updates) == 2 and updates[1].startswith("3 times: ")
+    for row in done:
+        fresh = InboundEmail.objects.get(pk=row.pk)
+        assert (fresh.outcome, fresh.kind, fresh.reason, fresh.processed_at) == (
+            row.outcome,
+            row.kind,
+            row.reason,
+            row.processed_at,
+        )
+    received = OutboxEvent.objects.filter(type="email.received").values_list("payload", flat=True)
+    assert set(ids) <= {p["inbound_id"] for p in received}
+    assert OutboxEvent.objects.filter(type="email.bounced").count() == 2
+
+
+def test_a_message_that_lost_a_race_for_a_new_contact_runs_again_and_uses_that_contact(inbox: Any) -> None:
+    [row] = [r.inbound for r in record([_stored(build_email(cc=["luis@cliente.example"]), inbox)], enqueue=False)]
+    # Another worker created Ana after this worker looked her up (the first look-up misses her).
+    other = make_contact(email="ana@cliente.example", name="Ana (other worker)")
+    real = pipeline.look_up
+    calls: list[int] = []
+
+    def stale_first(addresses: Any) -> Any:
+        calls.append(1)
+        found = real(addresses)
+        return {**found, "ana@cliente.example": None} if len(calls) == 1 else found
+
+    with mock.patch.object(pipeline, "look_up", side_effect=stale_first):
+        [done] = pipeline.process_many([row.pk])
+    assert len(calls) == 2
+    assert done.outcome == Outcome.CREATED and done.attempts == 1
+    ticket = ticket_of(done)
+    assert ticket.requester == other
+    assert [c.primary_email for c in ticket.ccs.all()] == ["luis@cliente.example"]
+    # The first attempt's writes (Luis, the ticket, their audit rows and events) are gone.
+    assert Contact.objects.filter(identities__value="luis@cliente.example").count() == 1
+    assert Ticket.objects.count() == 1
+    assert OutboxEvent.objects.filter(type="contact.created").count() == 2  # Ana's (other worker), Luis's
+    assert AuditLog.objects.filter(action="ticket.created").count() == 1
+    assert InboundEmail.objects.get(pk=row.pk).attempts == 1
+
+
+def test_a_conflict_that_happens_again_quarantines_the_message(inbox: Any) -> None:
+    [row] = [r.inbound for r in record([_stored(build_email(), inbox)], enqueue=False)]
+    make_contact(email="ana@cliente.example")
+    real = pipeline.look_up
+    with mock.patch.object(
+        pipeline, "look_up", side_effect=lambda addresses: {**real(addresses), "ana@cliente.example": None}
+    ):
+        [done] = pipeline.process_many([row.pk])
+    assert done.outcome == Outcome.QUARANTINED
+    assert done.reason_code == QuarantineReason.PROCESSING_ERROR and "IntegrityError" in done.reason
+    assert done.attempts == 1
+    assert Ticket.objects.count() == 0

@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from atiende.accounts.models import AuditLog
@@ -87,3 +87,29 @@ def test_a_batch_that_meets_a_taken_identity_goes_one_by_one():
     assert created["new@example.com"].name == "New"
     assert Contact.objects.count() == 2
     assert ContactIdentity.objects.filter(value="new@example.com").count() == 1
+
+
+def test_inside_a_unit_contacts_join_it_and_a_conflict_is_the_units_to_retry():
+    from atiende.core.units import unit
+
+    with CaptureQueriesContext(connection) as capture, unit():
+        ana, created = services.create_contact_for_identity(
+            actor=None, kind=IdentityKind.EMAIL, value="ana@example.com"
+        )
+        one = services.create_contacts_for_identities(
+            actor=None, kind=IdentityKind.EMAIL, people=[("luis@example.com", "")]
+        )
+    assert (
+        created
+        and ana.primary_email == "ana@example.com"
+        and one["luis@example.com"].primary_email == "luis@example.com"
+    )
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in capture.captured_queries) == 1  # the unit's alone
+    # Another worker's row is not looked up here: the error reaches the unit, which rolls back whole.
+    with pytest.raises(IntegrityError), unit():
+        services.create_contact_for_identity(actor=None, kind=IdentityKind.EMAIL, value="new@example.com")
+        services.create_contact_for_identity(actor=None, kind=IdentityKind.EMAIL, value="ana@example.com")
+    assert not ContactIdentity.objects.filter(value="new@example.com").exists()
+    with pytest.raises(IntegrityError), unit():
+        services.create_contacts_for_identities(actor=None, kind=IdentityKind.EMAIL, people=[("luis@example.com", "")])
+    assert Contact.objects.count() == 2

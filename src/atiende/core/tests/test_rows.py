@@ -117,3 +117,29 @@ def test_insert_rows_writes_what_bulk_create_writes() -> None:
     stored_deliveries = EventDelivery.objects.filter(event=mine[0]).order_by("pk")
     assert [(d.subscriber, d.delivered_at) for d in stored_deliveries] == [("s0", T0), ("s1", T0)]
     insert_rows(EventDelivery, [])  # nothing to do
+
+
+@pytest.mark.django_db
+def test_save_fields_many_writes_each_row_what_save_writes_with_one_statement() -> None:
+    from atiende.core.rows import save_fields_many
+
+    cause = _event()
+    by_save = [_event(next_attempt_at=T0) for _ in range(3)]
+    by_rows = [_event(next_attempt_at=T0) for _ in range(3)]
+    untouched = _event()
+    for n, (a, b) in enumerate(zip(by_save, by_rows, strict=True)):
+        _change(a, cause if n else None)
+        _change(b, cause if n else None)
+        a.attempts = b.attempts = n  # each row its own values
+    for row in by_save:
+        row.save(update_fields=FIELDS)
+    with CaptureQueriesContext(connection) as queries:
+        save_fields_many(by_rows, FIELDS)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("3 times: UPDATE")
+    for a, b in zip(by_save, by_rows, strict=True):
+        assert _stored(b.pk) == _stored(a.pk)
+    assert [_stored(b.pk)["attempts"] for b in by_rows] == [0, 1, 2]
+    assert _stored(untouched.pk)["attempts"] == 0 and _stored(untouched.pk)["payload"] == {"a": 1}
+    with CaptureQueriesContext(connection) as queries:
+        save_fields_many([], FIELDS)  # nothing to do
+    assert len(queries) == 0

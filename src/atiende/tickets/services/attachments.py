@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
@@ -23,6 +22,7 @@ from atiende.contacts.models import Contact
 from atiende.core import clock
 from atiende.core.events import emit
 from atiende.core.models import OutboxEvent
+from atiende.core.units import atomic_service
 from atiende.tickets.events import MessageAdded
 from atiende.tickets.models import Attachment, Message, StoredFile, Ticket, blob_path
 
@@ -84,7 +84,7 @@ def _store_blob(handle: IO[bytes], digest: str, size: int) -> StoredFile:
     return blob
 
 
-@transaction.atomic
+@atomic_service  # a savepoint, except inside a unit (intake's message), which is rolled back whole
 def store_attachment(
     *,
     actor: User | None,

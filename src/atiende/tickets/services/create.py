@@ -17,6 +17,7 @@ from atiende.core import clock
 from atiende.core.events import emit
 from atiende.core.html import html_to_text, sanitize_html
 from atiende.core.sequences import next_value
+from atiende.core.units import in_unit
 from atiende.tickets import custom_fields as cf
 from atiende.tickets.choices import PRIORITY_BY_NAME, PRIORITY_NAMES, Channel, MessageKind, Priority, Status, Tier
 from atiende.tickets.events import TicketCreated
@@ -86,7 +87,8 @@ def create_ticket_with_message(
     statements, and intake opens tickets by the thousand): a failure after the first
     write rolls back the caller's transaction or savepoint with them. Files are the
     exception (too large, disk full): with attachments the writes keep a savepoint, so a
-    caller that catches the error can carry on.
+    caller that catches the error can carry on — except inside a
+    :func:`~atiende.core.units.unit`, which is rolled back whole.
     """
     is_agent = actor is not None and actor.is_agent
     if actor is not None and not is_agent:
@@ -127,7 +129,7 @@ def create_ticket_with_message(
     tags = list(tags)
     for name in tags:
         normalize_tag(name)  # refused before any write
-    with transaction.atomic(savepoint=bool(attachments)):
+    with transaction.atomic(savepoint=bool(attachments) and not in_unit()):
         now = clock.now()
         from_customer = not is_agent
         ticket = Ticket(

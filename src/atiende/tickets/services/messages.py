@@ -15,13 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from atiende.accounts.models import User
 from atiende.contacts.models import Contact
 from atiende.core import clock
 from atiende.core.html import html_to_text, sanitize_html
+from atiende.core.units import atomic_service
 from atiende.tickets.choices import Channel, LinkKind, MessageKind, Status
 from atiende.tickets.models import CustomField, Message, Ticket, TicketLink
 from atiende.tickets.services.attachments import announce_message, write_message
@@ -78,7 +78,7 @@ def _follow_up(
     return first
 
 
-@transaction.atomic
+@atomic_service  # a savepoint, except inside a unit (intake's message), which is rolled back whole
 def add_message(
     *,
     actor: User | None,

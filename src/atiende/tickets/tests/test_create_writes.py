@@ -61,3 +61,29 @@ def test_required_fields_are_still_enforced_unless_told_otherwise():
         services.create_ticket(
             actor=None, subject="x", requester=requester, body="y", custom_fields={"nope": 1}, enforce_required=False
         )
+
+
+def test_with_files_a_savepoint_is_kept_except_inside_a_unit():
+    import io
+
+    from atiende.core.units import unit
+
+    requester = make_contact()
+    ticket = make_ticket(requester=requester)
+
+    def files() -> list[tuple[io.BytesIO, str, str]]:
+        return [(io.BytesIO(b"%PDF-1.4 factura"), "factura.pdf", "application/pdf")]
+
+    def savepoints(capture: CaptureQueriesContext) -> int:
+        return sum(q["sql"].startswith("SAVEPOINT") for q in capture.captured_queries)
+
+    with CaptureQueriesContext(connection) as capture:
+        services.create_ticket(actor=None, subject="x", requester=requester, body="y", attachments=files())
+        services.add_message(actor=None, ticket=ticket, author_contact=requester, body="z", attachments=files())
+    # create: its writes, and the attachment's; add_message: its own, and the attachment's
+    assert savepoints(capture) == 4
+    with CaptureQueriesContext(connection) as capture, unit():
+        new = services.create_ticket(actor=None, subject="x", requester=requester, body="y", attachments=files())
+        services.add_message(actor=None, ticket=ticket, author_contact=requester, body="z", attachments=files())
+    assert savepoints(capture) == 1  # the unit's alone
+    assert new.attachments.count() == 1 and ticket.attachments.count() == 2
