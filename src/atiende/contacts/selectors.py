@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 
 from atiende.accounts.models import User
@@ -37,15 +40,60 @@ def find_by_identity(kind: str, value: str) -> Contact | None:
 def find_by_identities(kind: str, values: Iterable[str]) -> dict[str, Contact]:
     """The contacts owning ``(kind, value)`` identities, by normalized value; unknown values are left out.
 
-    One query for all the values (email intake looks up every CC address at once);
-    merged contacts are followed to the surviving one like :func:`find_by_identity` does.
+    One query for all the values (email intake looks up every address of a message at
+    once); merged contacts are followed to the surviving one like :func:`find_by_identity` does.
+    The statement is built once per number of values: through the ORM (a join and an
+    ``IN``) building it took ~0.6 ms, twice what the database took to answer it, on
+    every message intake reads (``tests/test_selectors.py`` checks it against the ORM).
     """
-    normalized = {normalize(kind, value) for value in values}
+    normalized = sorted({normalize(kind, value) for value in values})
     if not normalized:
         return {}
-    # No ORDER BY (the model orders by kind and primary first): a dict is built from the rows.
-    identities = ContactIdentity.objects.select_related("contact").filter(kind=kind, value__in=normalized).order_by()
-    return {identity.value: _surviving(identity.contact) for identity in identities}
+    alias = router.db_for_read(Contact)
+    connection = connections[alias]
+    sql, names, converters = _identities_sql(alias, len(normalized))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, *normalized])
+        rows = cursor.fetchall()
+    found = {}
+    for value, *columns in rows:
+        # The backend's and the fields' converters, as the ORM applies them (aware datetimes on SQLite).
+        for index, (expression, functions) in converters.items():
+            for convert in functions:
+                columns[index] = convert(columns[index], expression, connection)
+        found[value] = _surviving(Contact.from_db(alias, names, columns))
+    return found
+
+
+Converters = dict[int, tuple[Any, list[Callable[[Any, Any, Any], Any]]]]
+
+
+@functools.lru_cache(maxsize=64)
+def _identities_sql(alias: str, count: int) -> tuple[str, list[str], Converters]:
+    """``SELECT value, contact.* FROM identities JOIN contacts WHERE kind = %s AND value IN (…count…)``."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = Contact._meta.concrete_fields
+    converters: Converters = {}
+    for index, field in enumerate(fields):
+        expression = field.get_col(Contact._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            converters[index] = (expression, functions)
+
+    def column(model: type[Contact] | type[ContactIdentity], name: str) -> str:
+        return quote(str(getattr(model._meta.get_field(name), "column", name)))
+
+    columns = ", ".join(f"c.{quote(str(field.column))}" for field in fields)
+    placeholders = ", ".join(["%s"] * count)
+    # Table and column names are the models' own, quoted; every value is a parameter.
+    sql = (
+        f"SELECT i.{column(ContactIdentity, 'value')}, {columns} "  # noqa: S608
+        f"FROM {quote(ContactIdentity._meta.db_table)} i JOIN {quote(Contact._meta.db_table)} c "
+        f"ON c.{column(Contact, 'id')} = i.{column(ContactIdentity, 'contact')} "
+        f"WHERE i.{column(ContactIdentity, 'kind')} = %s AND i.{column(ContactIdentity, 'value')} IN ({placeholders})"
+    )
+    return sql, [field.attname for field in fields], converters
 
 
 def contact_of_user(user: User) -> Contact | None:
