@@ -141,7 +141,7 @@ def emit(
         return None
     if not defer(row):  # inside a batch's deferred_inserts block the batch inserts it
         row.save(force_insert=True)
-    _schedule_delivery(str(row.pk))
+    _schedule_delivery([str(row.pk)])
     return row
 
 
@@ -157,8 +157,7 @@ def emit_many(events: Sequence[tuple[Event, models.Model | None]]) -> list[Outbo
     deferred = [defer(row) for row in rows]
     if not all(deferred):
         OutboxEvent.objects.bulk_create(rows, batch_size=1000)
-    for row in rows:
-        _schedule_delivery(str(row.pk))
+    _schedule_delivery([str(row.pk) for row in rows])  # the transaction's callback is looked for once
     return rows
 
 
@@ -229,11 +228,11 @@ def _outer_block(connection: Any) -> tuple[int, str | None] | None:
     return None if sid is None else (start, sid)
 
 
-def _schedule_delivery(event_id: str) -> None:
+def _schedule_delivery(event_ids: list[str]) -> None:
     connection = transaction.get_connection()
     key = _outer_block(connection) if connection.in_atomic_block else None
     if key is None:
-        transaction.on_commit(lambda: _enqueue_delivery([event_id]))
+        transaction.on_commit(lambda: _enqueue_delivery(event_ids))
         return
     batch = getattr(connection, "_atiende_event_batch", None)
     if (
@@ -245,7 +244,7 @@ def _schedule_delivery(event_id: str) -> None:
         batch = _Batch(key)
         connection._atiende_event_batch = batch
         transaction.on_commit(batch)
-    batch.ids.append(event_id)
+    batch.ids.extend(event_ids)
 
 
 def _jsonable(value: Any) -> Any:
