@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,3 +163,28 @@ def test_quoted_history_and_signature_are_split_for_display() -> None:
     html = '<div>Thanks</div><div class="gmail_quote">On Mon wrote: <blockquote>old</blockquote></div>'
     assert split_html(html) == "<div>Thanks</div>"
     assert split_html("<div>no quote</div>") == ""
+
+
+@pytest.mark.parametrize("encoding", ["q", "b"])
+def test_a_huge_encoded_subject_keeps_the_same_first_998_characters(encoding: str) -> None:
+    """Only as much of a subject as can fill 998 characters is decoded; what is kept does not change."""
+    from email.header import decode_header
+
+    words = []
+    for n in range(4000):  # ~280 KB of encoded words: emoji (4 UTF-8 bytes each) and accented text
+        text = f"{n} ñandú 🐈🐈 "
+        data = text.encode("utf-8")
+        if encoding == "q":
+            payload = "".join(f"={byte:02X}" for byte in data)
+        else:
+            payload = base64.b64encode(data).decode()
+        words.append(f"=?utf-8?{encoding}?{payload}?=")
+    subject = "\r\n ".join(words)
+    raw = f"From: a@b.example\r\nTo: soporte@desk.example\r\nSubject: {subject}\r\n\r\nHola\r\n".encode()
+    whole = "".join(
+        chunk.decode(charset or "ascii") if isinstance(chunk, bytes) else chunk
+        for chunk, charset in decode_header(subject.replace("\r\n", ""))
+    )
+    expected = " ".join(whole.split())[:998]
+    assert parse(io.BytesIO(raw)).subject == expected
+    assert parse_headers_only(io.BytesIO(raw)).subject == expected
