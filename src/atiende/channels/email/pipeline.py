@@ -31,6 +31,7 @@ outcome is written with the batch's, one statement for all of them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from collections.abc import Sequence
@@ -423,6 +424,12 @@ PROCESSED_FIELDS = (
 )
 
 
+@functools.cache
+def _processed_attnames() -> tuple[str, ...]:
+    attnames = {field.name: field.attname for field in InboundEmail._meta.concrete_fields}
+    return tuple(attnames[name] for name in PROCESSED_FIELDS)
+
+
 def finish(run: _Run) -> None:
     inbound = run.inbound
     inbound.processed_at = clock.now()
@@ -508,7 +515,8 @@ def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_no
     """
     if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
         return inbound
-    before = {name: getattr(inbound, name) for name in PROCESSED_FIELDS}
+    # Column values (``ticket_id``, not ``ticket``: no query for a replayed row's ticket).
+    before = {name: getattr(inbound, name) for name in _processed_attnames()}
 
     def restore() -> None:
         for name, value in before.items():
