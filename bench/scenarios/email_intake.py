@@ -5,8 +5,9 @@ Throughput: every message of the real-world corpus in ``../shared/data/emails`` 
 ``ingest_paths`` — what ``atiende ingest-eml DIR`` and the batch task run: raw bytes
 stored, dedupe, detection, contact, threading, ticket or message, attachments, events
 enqueued on the task backend — in batches (one transaction to record a batch, one to
-process it, a savepoint per message) in one process, on a fresh SQLite database and,
-when PostgreSQL is the bench database, on a fresh PostgreSQL database too. The corpus is
+process it, a savepoint per message that writes more than its outcome) in one process,
+on a fresh SQLite database and, when PostgreSQL is the bench database, on a fresh
+PostgreSQL database too. The corpus is
 ~70% bounces (SOURCES.md asks to stratify): the count is reported with the outcomes.
 The whole corpus runs ``REPEATS`` times (3) per database, each time on a fresh database;
 the median run is reported, with the slowest and the fastest.
