@@ -21,6 +21,7 @@ from django.db import connection
 from atiende.channels.choices import Outcome
 from atiende.channels.models import InboundEmail
 from atiende.channels.tests.factories import build_email, make_inbox
+from atiende.core.models import OutboxEvent
 from atiende.tickets.models import Message, Ticket
 
 
@@ -91,11 +92,24 @@ def atiende(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "atiende.config.cli", *args]
 
 
+def bounce_of_mail_we_never_sent(n: int) -> bytes:
+    """A delivery report about a message we did not send (backscatter): settled without a write."""
+    return (
+        f"Return-Path: <>\r\nFrom: MAILER-DAEMON@mx{n}.example\r\nTo: soporte@desk.example\r\n"
+        f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{n}@mx{n}.example>\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        f"Final-Recipient: rfc822; gone{n}@x.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--r--\r\n"
+    ).encode()
+
+
 def make_batch(directory: Path, conversations: int = 20, replies: int = 2) -> int:
-    """``conversations`` threads of 1 + ``replies`` messages; files sorted so replies follow."""
+    """``conversations`` threads of 1 + ``replies`` messages, and a bounce after each; files sorted so replies follow."""
     directory.mkdir()
     count = 0
     for c in range(conversations):
+        (directory / f"{c:03d}-9-bounce.eml").write_bytes(bounce_of_mail_we_never_sent(c))
+        count += 1
         root = f"<kill-{c}-0@cliente{c}.example>"
         sender = f"Cliente {c} <cliente{c}@cliente{c}.example>"
         (directory / f"{c:03d}-0.eml").write_bytes(build_email(sender=sender, subject=f"Caso {c}", message_id=root))
@@ -152,15 +166,18 @@ def test_kill_9_mid_batch_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr[-2000:]
     results = [json.loads(line) for line in finished.stdout.splitlines()]
     assert len(results) == total
-    assert {r["outcome"] for r in results} <= {"created", "appended", "duplicate"}
+    assert {r["outcome"] for r in results} <= {"created", "appended", "duplicate", "bounce"}
 
-    # Nothing lost: every message is stored once and processed.
+    # Nothing lost: every message is stored once and processed (the bounces too, whose
+    # outcomes a batch writes with one statement at its end).
     rows = InboundEmail.objects.all()
     assert rows.count() == total
-    assert not rows.exclude(outcome__in=[Outcome.CREATED, Outcome.APPENDED]).exists()
+    assert not rows.exclude(outcome__in=[Outcome.CREATED, Outcome.APPENDED, Outcome.BOUNCE]).exists()
+    assert rows.filter(outcome=Outcome.BOUNCE, processed_at__isnull=False).count() == conversations
+    assert OutboxEvent.objects.filter(type="email.bounced").count() == conversations
     # Nothing doubled: one ticket per conversation, one message per email.
     assert Ticket.objects.count() == conversations
-    assert Message.objects.count() == total
+    assert Message.objects.count() == total - conversations
     external = list(Message.objects.values_list("external_id", flat=True))
     assert len(external) == len(set(external))
     for ticket in Ticket.objects.all():
