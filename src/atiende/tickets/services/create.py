@@ -74,6 +74,7 @@ def create_ticket_with_message(
     external_id: str = "",
     follow_up_of: Ticket | None = None,
     enforce_required: bool = True,
+    team_from_category: bool = True,
 ) -> tuple[Ticket, Message]:
     """Create a ticket and its first message (the description); both are returned.
 
@@ -81,6 +82,8 @@ def create_ticket_with_message(
     intake; a customer can only open tickets for their own contact.
     ``enforce_required=False`` is for follow-ups and intake, where a message must be
     accepted even when the category's form has required fields nobody filled in.
+    Without a ``team`` the category's default team is used, unless
+    ``team_from_category=False`` (a follow-up keeps its original's team, even none).
 
     Everything that can be refused is checked before the first write, so the writes
     join the caller's transaction without a savepoint of their own (a savepoint is two
@@ -108,7 +111,7 @@ def create_ticket_with_message(
     tier = check_tier(tier)
     if category is not None and not category.is_active:
         raise ValidationError({"category": _("This category is not available.")})
-    if team is None and category is not None:
+    if team is None and category is not None and team_from_category:
         team = category.default_team
     check_assignment(team, assignee)
     if status is not None and status not in Status.values:

@@ -55,6 +55,10 @@ def _follow_up(
     if actor is not None and not actor.is_agent:
         hidden = set(CustomField.objects.filter(key__in=values, agent_only=True).values_list("key", flat=True))
         values = {k: v for k, v in values.items() if k not in hidden}
+    # Intake or agent: keep the routing of the original ticket (its team, even none), written
+    # with the ticket so its audit row and ``ticket.created`` say so. A customer cannot set a
+    # team: the category's default applies.
+    keeps_routing = actor is None or actor.is_agent
     new, first = create_ticket_with_message(
         actor=actor,
         subject=ticket.subject,
@@ -69,11 +73,9 @@ def _follow_up(
         attachments=attachments,
         external_id=external_id,
         follow_up_of=ticket,
+        team=ticket.team if keeps_routing else None,
+        team_from_category=not keeps_routing,
     )
-    if actor is None or actor.is_agent:
-        # Intake or agent: keep routing of the original ticket.
-        new.team = ticket.team
-        new.save(update_fields=["team"])
     TicketLink.objects.create(source=new, target=ticket, kind=LinkKind.RELATED, created_at=clock.now())
     return first
 

@@ -250,3 +250,27 @@ def test_customer_reply_to_closed_ticket_with_required_form_is_not_lost(agent):
     follow_up = message.ticket
     assert follow_up.follow_up_of_id == ticket.pk
     assert follow_up.custom_fields == {"serial": "SN-1"}
+
+
+@pytest.mark.parametrize("original_team", ["Soporte", None])
+def test_a_follow_up_from_intake_is_created_with_the_original_team(agent, original_team):
+    """The team is part of the follow-up's creation (audit row, ``ticket.created``), not a later write."""
+    from atiende.accounts.models import AuditLog, Team
+    from atiende.tickets.services.catalog import create_category
+
+    sales = make_team(name="Ventas")
+    category = create_category(actor=None, name="Facturación", default_team=sales)
+    team = Team.objects.get(name=original_team) if original_team else None
+    ticket = make_ticket(category=category, team=team) if team else make_ticket(category=category)
+    if team is None:
+        Ticket.objects.filter(pk=ticket.pk).update(team=None)  # routed nowhere (the category's default was undone)
+        ticket.refresh_from_db()
+    services.update_ticket(actor=agent, ticket=ticket, status=Status.CLOSED)
+    follow_up = services.add_message(actor=None, ticket=ticket, author_contact=ticket.requester, body="Otra vez").ticket
+    assert follow_up.follow_up_of_id == ticket.pk
+    expected = team.pk if team else None
+    assert follow_up.team_id == expected  # the original's routing, not the category's default
+    created = OutboxEvent.objects.get(type="ticket.created", subject_id=str(follow_up.pk))
+    assert created.payload["team_id"] == expected
+    audit = AuditLog.objects.get(action="ticket.created", object_id=str(follow_up.pk))
+    assert audit.after["team"] == expected
