@@ -20,7 +20,7 @@ function:
 
 Anything that raises rolls the message's savepoint back and the message is quarantined
 with the reason (and stays replayable); a message that lost a race with another worker
-(both created the same new contact) is rolled back and run once more. A database that
+(both created the same new contact) is rolled back and run again. A database that
 is down is *not* a reason to quarantine — the batch rolls back, its rows stay pending
 and are processed again later.
 
@@ -511,7 +511,8 @@ def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_no
     """One message; its events, mail and outcome join the batch's when it succeeds.
 
     A message that lost a race with another worker (the same new contact created by
-    both: ``IntegrityError``) is rolled back and run once more, which finds that row.
+    both: ``IntegrityError``) is rolled back and run again, which finds that row
+    (:func:`race_attempts`).
     """
     if inbound.outcome != Outcome.PENDING and not (replay and inbound.outcome == Outcome.QUARANTINED):
         return inbound
@@ -523,7 +524,11 @@ def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_no
             setattr(inbound, name, value)
 
     try:
-        run = retrying(lambda: _attempt(inbound, allow_non_participant=allow_non_participant), before_retry=restore)
+        run = retrying(
+            lambda: _attempt(inbound, allow_non_participant=allow_non_participant),
+            attempts=race_attempts(),
+            before_retry=restore,
+        )
     except TEMPORARY_ERRORS:
         raise
     except Quarantine as stop:
@@ -537,6 +542,18 @@ def _process_row(inbound: InboundEmail, batch: _Batch, *, replay: bool, allow_no
     if run.outcome_only:
         batch.outcomes.append(inbound)
     return inbound
+
+
+def race_attempts() -> int:
+    """How many times a message may run when it keeps losing races for new contacts.
+
+    Each lost race is on an address the next attempt finds (the other worker committed
+    it), and a message creates at most its sender and ``ATIENDE_EMAIL_MAX_CCS`` copies:
+    workers importing the same thread at once can collide on a different new person each
+    time, and every attempt but the last may lose. A conflict that repeats (a bug, not a
+    race) still ends in quarantine after that many attempts.
+    """
+    return 2 + conf.get("ATIENDE_EMAIL_MAX_CCS")
 
 
 def _attempt(inbound: InboundEmail, *, allow_non_participant: bool) -> _Run:

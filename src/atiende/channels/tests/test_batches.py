@@ -413,6 +413,33 @@ def test_a_message_that_lost_a_race_for_a_new_contact_runs_again_and_uses_that_c
     assert InboundEmail.objects.get(pk=row.pk).attempts == 1
 
 
+def test_races_lost_on_a_different_new_person_each_time_still_end_in_the_ticket(inbox: Any) -> None:
+    """Workers importing one thread at once: each attempt can collide on another new address."""
+    raw = build_email(cc=["luis@cliente.example", "eva@cliente.example"])
+    [row] = [r.inbound for r in record([_stored(raw, inbox)], enqueue=False)]
+    created_meanwhile = ["ana@cliente.example", "luis@cliente.example", "eva@cliente.example"]
+    real = pipeline.look_up
+    attempts: list[int] = []
+
+    def another_worker_commits_one_more(addresses: Any) -> Any:
+        # Before each look-up another worker commits one more of the message's people.
+        attempts.append(1)
+        if len(attempts) <= len(created_meanwhile):
+            make_contact(email=created_meanwhile[len(attempts) - 1])
+        found = real(addresses)
+        stale = created_meanwhile[len(attempts) - 1] if len(attempts) <= len(created_meanwhile) else None
+        return {**found, stale: None} if stale else found  # the row arrived just after the look-up
+
+    with mock.patch.object(pipeline, "look_up", side_effect=another_worker_commits_one_more):
+        [done] = pipeline.process_many([row.pk])
+    assert len(attempts) == 4  # three races lost, on Ana, Luis and Eva; the fourth attempt lands
+    assert done.outcome == Outcome.CREATED and done.attempts == 1
+    ticket = ticket_of(done)
+    assert ticket.requester.primary_email == "ana@cliente.example"
+    assert sorted(c.primary_email for c in ticket.ccs.all()) == ["eva@cliente.example", "luis@cliente.example"]
+    assert Contact.objects.filter(identities__value__in=created_meanwhile).count() == 3
+
+
 def test_a_conflict_that_happens_again_quarantines_the_message(inbox: Any) -> None:
     [row] = [r.inbound for r in record([_stored(build_email(), inbox)], enqueue=False)]
     make_contact(email="ana@cliente.example")

@@ -165,14 +165,22 @@ def test_quoted_history_and_signature_are_split_for_display() -> None:
     assert split_html("<div>no quote</div>") == ""
 
 
-@pytest.mark.parametrize("encoding", ["q", "b"])
-def test_a_huge_encoded_subject_keeps_the_same_first_998_characters(encoding: str) -> None:
-    """Only as much of a subject as can fill 998 characters is decoded; what is kept does not change."""
+@pytest.mark.parametrize(
+    ("encoding", "word"),
+    [
+        ("q", "{n} ñandú 🐈🐈 "),  # ~280 KB of encoded words: emoji (4 UTF-8 bytes each) and accented text
+        ("b", "{n} ñandú 🐈🐈 "),
+        ("q", "😀"),  # one character per encoded word: 25 raw characters each
+        ("b", "€"),
+    ],
+)
+def test_a_huge_encoded_subject_keeps_the_same_first_998_characters(encoding: str, word: str) -> None:
+    """Only as much of a subject as fills 998 characters is decoded; what is kept does not change."""
     from email.header import decode_header
 
     words = []
-    for n in range(4000):  # ~280 KB of encoded words: emoji (4 UTF-8 bytes each) and accented text
-        text = f"{n} ñandú 🐈🐈 "
+    for n in range(4000):
+        text = word.format(n=n)
         data = text.encode("utf-8")
         if encoding == "q":
             payload = "".join(f"={byte:02X}" for byte in data)
