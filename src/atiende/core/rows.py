@@ -44,16 +44,20 @@ def _update_statement(model: type[models.Model], fields: tuple[str, ...], alias:
     return found
 
 
+def _update_params(obj: models.Model, columns: list[Any], connection: Any) -> list[Any]:
+    """The values of ``obj`` for the cached UPDATE: its fields as ``save`` adapts them, then its key."""
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in columns]
+    params.append(_pk(type(obj)).get_db_prep_value(obj.pk, connection))
+    return params
+
+
 def save_fields(obj: models.Model, fields: Sequence[str]) -> int:
     """UPDATE ``fields`` of ``obj``'s row (by primary key); returns the number of rows written."""
-    model = type(obj)
-    alias = router.db_for_write(model, instance=obj)
+    alias = router.db_for_write(type(obj), instance=obj)
     connection = connections[alias]
-    sql, columns = _update_statement(model, tuple(fields), alias)
-    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in columns]
-    params.append(_pk(model).get_db_prep_value(obj.pk, connection))
+    sql, columns = _update_statement(type(obj), tuple(fields), alias)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _update_params(obj, columns, connection))
         return cursor.rowcount
 
 
@@ -61,20 +65,11 @@ def save_fields_many(objs: Sequence[models.Model], fields: Sequence[str]) -> Non
     """:func:`save_fields` for many rows of one model: the cached UPDATE run once for all (``executemany``)."""
     if not objs:
         return
-    model = type(objs[0])
-    alias = router.db_for_write(model, instance=objs[0])
+    alias = router.db_for_write(type(objs[0]), instance=objs[0])
     connection = connections[alias]
-    sql, columns = _update_statement(model, tuple(fields), alias)
-    pk = _pk(model)
-    params = [
-        [
-            *(field.get_db_prep_save(field.pre_save(obj, False), connection) for field in columns),
-            pk.get_db_prep_value(obj.pk, connection),
-        ]
-        for obj in objs
-    ]
+    sql, columns = _update_statement(type(objs[0]), tuple(fields), alias)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, [_update_params(obj, columns, connection) for obj in objs])
 
 
 def _insert_statement(model: type[models.Model], alias: str) -> tuple[str, list[Any]]:

@@ -31,6 +31,7 @@ outcome is written with the batch's, one statement for all of them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import traceback
@@ -581,12 +582,8 @@ def _attempt(inbound: InboundEmail, *, allow_non_participant: bool) -> _Run:
             oversize=oversize,
             allow_non_participant=allow_non_participant,
         )
-        if writes_nothing(verdict):
-            run.outcome_only = True
-            run_steps(run)
-            finish(run)
-            return run
-        with unit():
+        run.outcome_only = writes_nothing(verdict)
+        with contextlib.nullcontext() if run.outcome_only else unit():
             run_steps(run)
             finish(run)
         return run
