@@ -15,7 +15,7 @@ savepoints of their own.
 - :func:`in_unit` tells a service that a unique-constraint conflict with another worker
   (``IntegrityError``) is the unit's to handle: the service lets it propagate instead
   of catching it in a savepoint, and the unit's caller runs the unit again
-  (:func:`retrying` — the second time the other worker's row is found).
+  (:func:`retrying` — the next attempt finds the other worker's row).
 
 Code inside a unit that catches a service's error and carries on must open a savepoint
 of its own (``transaction.atomic()``), as anywhere else in Django: without one, an error
